@@ -1,0 +1,125 @@
+//! Configuration from environment variables (a `.env` file may set them).
+
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+
+use crate::db::{DatabaseUrl, PoolSettings};
+
+pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+pub const DEFAULT_DATABASE_URL: &str = "./data/registry.db";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `BIND`: address and port to listen on.
+    pub bind: String,
+    /// `DATABASE_URL`: a `postgres://` URL, or a SQLite file path.
+    pub database_url: DatabaseUrl,
+    /// `DB_POOL_SIZE` and `DB_POOL_TIMEOUT_SECONDS`.
+    pub pool: PoolSettings,
+    /// `LOG_FORMAT`: `text` or `json`.
+    pub log_format: LogFormat,
+}
+
+impl Settings {
+    pub fn from_env() -> anyhow::Result<Self> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the settings through `lookup` (the environment, or a map in tests).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+        let value = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
+        let number = |name: &str,
+                      default: u64,
+                      range: std::ops::RangeInclusive<u64>|
+         -> anyhow::Result<u64> {
+            let Some(text) = value(name) else {
+                return Ok(default);
+            };
+            let number: u64 = text
+                .trim()
+                .parse()
+                .with_context(|| format!("{name} must be a whole number, not {text:?}"))?;
+            if !range.contains(&number) {
+                bail!(
+                    "{name} must be from {} to {}, not {number}",
+                    range.start(),
+                    range.end()
+                );
+            }
+            Ok(number)
+        };
+        let log_format = match value("LOG_FORMAT").as_deref().map(str::trim) {
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(other) => bail!("LOG_FORMAT must be text or json, not {other:?}"),
+        };
+        Ok(Self {
+            bind: value("BIND").unwrap_or_else(|| DEFAULT_BIND.to_owned()),
+            database_url: DatabaseUrl::parse(
+                &value("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
+            ),
+            pool: PoolSettings {
+                max_size: u32::try_from(number("DB_POOL_SIZE", 10, 1..=200)?)?,
+                checkout_timeout: Duration::from_secs(number(
+                    "DB_POOL_TIMEOUT_SECONDS",
+                    5,
+                    1..=300,
+                )?),
+            },
+            log_format,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn settings(pairs: &[(&str, &str)]) -> anyhow::Result<Settings> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Settings::from_lookup(|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_are_the_embedded_database_on_localhost() {
+        let settings = settings(&[]).unwrap();
+        assert_eq!(settings.bind, "127.0.0.1:8080");
+        assert_eq!(
+            settings.database_url,
+            DatabaseUrl::parse("./data/registry.db")
+        );
+        assert_eq!(settings.pool.max_size, 10);
+        assert_eq!(settings.log_format, LogFormat::Text);
+    }
+
+    #[test]
+    fn a_postgres_url_selects_postgres() {
+        let settings =
+            settings(&[("DATABASE_URL", "postgres://postgres@127.0.0.1/registry")]).unwrap();
+        assert!(matches!(settings.database_url, DatabaseUrl::Postgres(_)));
+    }
+
+    #[test]
+    fn bad_values_are_refused_with_the_variable_named() {
+        for (name, value) in [
+            ("LOG_FORMAT", "xml"),
+            ("DB_POOL_SIZE", "0"),
+            ("DB_POOL_TIMEOUT_SECONDS", "soon"),
+        ] {
+            let error = settings(&[(name, value)]).unwrap_err();
+            assert!(error.to_string().contains(name), "{error}");
+        }
+    }
+}

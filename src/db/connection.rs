@@ -1,0 +1,152 @@
+//! Opening connections: the backend is chosen by the URL's scheme, and every SQLite
+//! connection gets the settings a server needs.
+
+use std::{fmt, path::PathBuf};
+
+use diesel::{
+    Connection, ConnectionError,
+    connection::{SimpleConnection, TransactionManager},
+};
+
+use super::DbConnection;
+
+/// Where the database is: a `postgres://` URL, or else a SQLite file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    Postgres(String),
+    Sqlite(PathBuf),
+}
+
+impl DatabaseUrl {
+    /// `postgres://…` or `postgresql://…` selects PostgreSQL; anything else is a SQLite
+    /// file path, optionally written `sqlite://path` or `sqlite:path`.
+    pub fn parse(url: &str) -> Self {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Self::Postgres(url.to_owned());
+        }
+        let path = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .unwrap_or(url);
+        Self::Sqlite(PathBuf::from(path))
+    }
+}
+
+/// Shows the location without a password.
+impl fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Postgres(url) => match (url.find("://"), url.rfind('@')) {
+                (Some(scheme_end), Some(at)) if at > scheme_end => {
+                    write!(f, "{}***{}", &url[..scheme_end + 3], &url[at..])
+                }
+                _ => f.write_str(url),
+            },
+            Self::Sqlite(path) => write!(f, "sqlite:{}", path.display()),
+        }
+    }
+}
+
+/// SQLite as a server database: wait for the write lock instead of failing at once, let
+/// readers run beside the writer (WAL), and enforce foreign keys (off by default).
+const SQLITE_SETTINGS: &str = "PRAGMA busy_timeout = 10000;
+PRAGMA journal_mode = WAL;
+PRAGMA synchronous = NORMAL;
+PRAGMA foreign_keys = ON;";
+
+/// An r2d2 manager that keeps the real connection error (diesel's derived `establish`
+/// tries each backend in turn and reports only the last failure).
+#[derive(Debug)]
+pub struct ConnectionManager {
+    url: DatabaseUrl,
+}
+
+impl ConnectionManager {
+    pub fn new(url: DatabaseUrl) -> Self {
+        Self { url }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error(transparent)]
+    Connection(#[from] ConnectionError),
+    #[error(transparent)]
+    Query(#[from] diesel::result::Error),
+    #[error("creating the directory of {path}: {source}")]
+    Directory {
+        path: String,
+        source: std::io::Error,
+    },
+}
+
+impl r2d2::ManageConnection for ConnectionManager {
+    type Connection = DbConnection;
+    type Error = ConnectError;
+
+    fn connect(&self) -> Result<DbConnection, ConnectError> {
+        match &self.url {
+            DatabaseUrl::Postgres(url) => Ok(DbConnection::Postgres(
+                diesel::PgConnection::establish(url)?,
+            )),
+            DatabaseUrl::Sqlite(path) => {
+                if let Some(directory) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(directory).map_err(|source| {
+                        ConnectError::Directory {
+                            path: path.display().to_string(),
+                            source,
+                        }
+                    })?;
+                }
+                let mut connection = diesel::SqliteConnection::establish(&path.to_string_lossy())?;
+                connection.batch_execute(SQLITE_SETTINGS)?;
+                Ok(DbConnection::Sqlite(connection))
+            }
+        }
+    }
+
+    fn is_valid(&self, connection: &mut DbConnection) -> Result<(), ConnectError> {
+        Ok(connection.batch_execute("SELECT 1")?)
+    }
+
+    /// A connection whose transaction was left open (a panic mid-transaction) is dropped.
+    fn has_broken(&self, connection: &mut DbConnection) -> bool {
+        std::thread::panicking()
+            || <DbConnection as Connection>::TransactionManager::is_broken_transaction_manager(
+                connection,
+            )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_scheme_selects_the_backend() {
+        assert_eq!(
+            DatabaseUrl::parse("postgres://u:p@db/registry"),
+            DatabaseUrl::Postgres("postgres://u:p@db/registry".into())
+        );
+        assert!(matches!(
+            DatabaseUrl::parse("postgresql://db/registry"),
+            DatabaseUrl::Postgres(_)
+        ));
+        for url in [
+            "./data/registry.db",
+            "sqlite://data/r.db",
+            "sqlite:data/r.db",
+        ] {
+            assert!(
+                matches!(DatabaseUrl::parse(url), DatabaseUrl::Sqlite(_)),
+                "{url}"
+            );
+        }
+    }
+
+    #[test]
+    fn display_hides_the_password() {
+        let url = DatabaseUrl::parse("postgres://registry:s3cret@db:5432/registry");
+        assert_eq!(url.to_string(), "postgres://***@db:5432/registry");
+    }
+}

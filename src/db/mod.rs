@@ -1,0 +1,207 @@
+//! Persistence: one code path for embedded SQLite and PostgreSQL through diesel's
+//! `MultiConnection`. Query functions take `&mut DbConnection` so that several compose in
+//! one transaction; [`Database`] runs them on the blocking thread pool, never on the async
+//! workers.
+
+mod connection;
+pub mod plans;
+pub mod projects;
+pub mod schema;
+pub mod seed;
+
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDateTime, SubsecRound, Utc};
+use diesel::{
+    connection::{AnsiTransactionManager, TransactionManager},
+    prelude::*,
+};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+pub use connection::{ConnectionManager, DatabaseUrl};
+
+pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+
+/// A connection to either backend.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Postgres(diesel::PgConnection),
+    Sqlite(diesel::SqliteConnection),
+}
+
+pub type Pool = r2d2::Pool<ConnectionManager>;
+
+/// Why a database operation could not be carried out, as far as callers need to know.
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    /// No connection could be had in time, or the connection was lost.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    #[error(transparent)]
+    Query(#[from] diesel::result::Error),
+    #[error("database task failed: {0}")]
+    Task(String),
+}
+
+/// Pool settings: how many connections and how long a request waits for one.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolSettings {
+    pub max_size: u32,
+    pub checkout_timeout: Duration,
+}
+
+/// The pool, with the one way to run database work from async code.
+#[derive(Clone)]
+pub struct Database {
+    pool: Pool,
+}
+
+impl Database {
+    /// Builds the pool. Fails when the first connection cannot be made.
+    pub fn connect(url: &DatabaseUrl, settings: PoolSettings) -> anyhow::Result<Self> {
+        let pool = r2d2::Pool::builder()
+            .max_size(settings.max_size)
+            .min_idle(Some(1))
+            .connection_timeout(settings.checkout_timeout)
+            .build(ConnectionManager::new(url.clone()))
+            .map_err(|error| anyhow::anyhow!("connecting to {url}: {error}"))?;
+        Ok(Self { pool })
+    }
+
+    /// Runs `work` with a pooled connection on the blocking thread pool.
+    pub async fn run<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<StorageError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        let span = tracing::Span::current();
+        actix_web::web::block(move || {
+            let _entered = span.enter();
+            let mut connection = pool
+                .get()
+                .map_err(|error| StorageError::Unavailable(error.to_string()))?;
+            work(&mut connection)
+        })
+        .await
+        .map_err(|error| StorageError::Task(error.to_string()))?
+    }
+
+    /// Runs `work` in one write transaction (see [`DbConnection::write_transaction`]).
+    pub async fn write<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<StorageError> + From<diesel::result::Error> + Send + 'static,
+    {
+        self.run(|connection| connection.write_transaction(work))
+            .await
+    }
+
+    /// A connection for work outside a request (start-up, CLI, tests).
+    pub fn connection(&self) -> Result<r2d2::PooledConnection<ConnectionManager>, StorageError> {
+        self.pool
+            .get()
+            .map_err(|error| StorageError::Unavailable(error.to_string()))
+    }
+}
+
+impl DbConnection {
+    /// Runs `work` in a transaction meant to write. On SQLite it begins with `BEGIN
+    /// IMMEDIATE`, taking the write lock up front: a deferred transaction that reads and
+    /// then writes fails at once with "database is locked" when another writer got there
+    /// first, whereas an immediate one waits its turn (`busy_timeout`).
+    pub fn write_transaction<T, E, F>(&mut self, work: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E>,
+        E: From<diesel::result::Error>,
+    {
+        match self {
+            DbConnection::Postgres(_) => self.transaction(work),
+            DbConnection::Sqlite(sqlite) => {
+                AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?;
+                let outcome = work(self);
+                let DbConnection::Sqlite(sqlite) = self else {
+                    unreachable!("the backend of a connection does not change")
+                };
+                match outcome {
+                    Ok(value) => {
+                        AnsiTransactionManager::commit_transaction(sqlite)?;
+                        Ok(value)
+                    }
+                    Err(error) => {
+                        AnsiTransactionManager::rollback_transaction(sqlite)?;
+                        Err(error)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Applies the pending migrations of this connection's backend.
+    pub fn run_migrations(&mut self) -> anyhow::Result<()> {
+        let applied = match self {
+            DbConnection::Postgres(pg) => pg.run_pending_migrations(POSTGRES_MIGRATIONS),
+            DbConnection::Sqlite(sqlite) => sqlite.run_pending_migrations(SQLITE_MIGRATIONS),
+        }
+        .map_err(|error| anyhow::anyhow!("running migrations: {error}"))?;
+        for version in applied {
+            tracing::info!(%version, "applied migration");
+        }
+        Ok(())
+    }
+
+    /// Reverts every migration (used by the test that proves each `down.sql` works).
+    pub fn revert_all_migrations(&mut self) -> anyhow::Result<()> {
+        match self {
+            DbConnection::Postgres(pg) => pg.revert_all_migrations(POSTGRES_MIGRATIONS),
+            DbConnection::Sqlite(sqlite) => sqlite.revert_all_migrations(SQLITE_MIGRATIONS),
+        }
+        .map(drop)
+        .map_err(|error| anyhow::anyhow!("reverting migrations: {error}"))
+    }
+
+    /// Runs `work` while holding a lock that other instances of the service take too, so
+    /// that two instances starting on one PostgreSQL do not migrate or seed at once.
+    /// (SQLite serializes writers itself.)
+    pub fn with_startup_lock<T>(
+        &mut self,
+        work: impl FnOnce(&mut DbConnection) -> anyhow::Result<T>,
+    ) -> anyhow::Result<T> {
+        const STARTUP_LOCK_KEY: i64 = 0x5052_4547_5354_5259; // "PREGSTRY"
+        let is_postgres = matches!(self, DbConnection::Postgres(_));
+        if is_postgres {
+            diesel::sql_query(format!("SELECT pg_advisory_lock({STARTUP_LOCK_KEY})"))
+                .execute(self)?;
+        }
+        let outcome = work(self);
+        if is_postgres {
+            diesel::sql_query(format!("SELECT pg_advisory_unlock({STARTUP_LOCK_KEY})"))
+                .execute(self)?;
+        }
+        outcome
+    }
+}
+
+/// The current time as stored: UTC, truncated to microseconds, which both backends keep
+/// exactly (so a stored time compares equal to the value the registry handed out).
+pub fn now() -> NaiveDateTime {
+    Utc::now().naive_utc().trunc_subsecs(6)
+}
+
+pub fn to_utc(stored: NaiveDateTime) -> DateTime<Utc> {
+    stored.and_utc()
+}
+
+/// Reads a stored id or name; a malformed one is corrupt data, reported as a deserialization error.
+pub(crate) fn parse_stored<T>(stored: &str) -> QueryResult<T>
+where
+    T: std::str::FromStr,
+    T::Err: std::error::Error + Send + Sync + 'static,
+{
+    stored
+        .parse()
+        .map_err(|error| diesel::result::Error::DeserializationError(Box::new(error)))
+}

@@ -1,0 +1,112 @@
+//! Plans and their categories.
+
+use std::collections::HashMap;
+
+use diesel::prelude::*;
+
+use super::{
+    DbConnection,
+    schema::{categories, plans, projects},
+};
+use crate::domain::{
+    Money, PlanId, ProjectStatus,
+    plan::{Category, Plan},
+};
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = plans)]
+struct PlanRow {
+    code: String,
+    code_prefix: String,
+    title: String,
+    region: String,
+    start_year: i32,
+    end_year: i32,
+    base_year: Option<i32>,
+    planned_project_count: i32,
+    planned_investment_fen: i64,
+}
+
+impl From<PlanRow> for Plan {
+    fn from(row: PlanRow) -> Self {
+        Plan {
+            code: row.code,
+            code_prefix: row.code_prefix,
+            title: row.title,
+            region: row.region,
+            start_year: row.start_year,
+            end_year: row.end_year,
+            base_year: row.base_year,
+            planned_project_count: row.planned_project_count,
+            planned_investment: Money::from_fen(row.planned_investment_fen),
+        }
+    }
+}
+
+pub fn list(conn: &mut DbConnection) -> QueryResult<Vec<Plan>> {
+    let rows = plans::table
+        .select(PlanRow::as_select())
+        .order(plans::code.asc())
+        .load(conn)?;
+    Ok(rows.into_iter().map(Plan::from).collect())
+}
+
+pub fn find(conn: &mut DbConnection, code: &str) -> QueryResult<Option<Plan>> {
+    let row = plans::table
+        .filter(plans::code.eq(code))
+        .select(PlanRow::as_select())
+        .first(conn)
+        .optional()?;
+    Ok(row.map(Plan::from))
+}
+
+pub fn find_id(conn: &mut DbConnection, code: &str) -> QueryResult<Option<PlanId>> {
+    plans::table
+        .filter(plans::code.eq(code))
+        .select(plans::id)
+        .first::<String>(conn)
+        .optional()?
+        .map(|id| super::parse_stored(&id))
+        .transpose()
+}
+
+/// The plan's categories in the plan's order, each with the number of registered projects
+/// (withdrawn ones excluded); `None` when there is no such plan.
+pub fn categories(conn: &mut DbConnection, plan_code: &str) -> QueryResult<Option<Vec<Category>>> {
+    let Some(plan_id) = find_id(conn, plan_code)? else {
+        return Ok(None);
+    };
+    let plan_id = plan_id.to_string();
+    let registered: HashMap<String, i64> = projects::table
+        .filter(projects::plan_id.eq(&plan_id))
+        .filter(projects::status.ne(ProjectStatus::Withdrawn.as_str()))
+        .group_by(projects::category_id)
+        .select((projects::category_id, diesel::dsl::count_star()))
+        .load::<(String, i64)>(conn)?
+        .into_iter()
+        .collect();
+    let rows = categories::table
+        .filter(categories::plan_id.eq(&plan_id))
+        .order(categories::position.asc())
+        .select((
+            categories::id,
+            categories::code,
+            categories::abbreviation,
+            categories::name_zh,
+            categories::planned_count,
+        ))
+        .load::<(String, String, String, String, i32)>(conn)?;
+    Ok(Some(
+        rows.into_iter()
+            .map(
+                |(id, code, abbreviation, name_zh, planned_count)| Category {
+                    registered_count: registered.get(&id).copied().unwrap_or(0),
+                    code,
+                    abbreviation,
+                    name_zh,
+                    planned_count,
+                },
+            )
+            .collect(),
+    ))
+}

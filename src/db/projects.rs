@@ -1,0 +1,448 @@
+//! Projects: reading, listing with keyset pagination, and registering new ones.
+
+use chrono::NaiveDateTime;
+use diesel::{
+    dsl::sql,
+    prelude::*,
+    sql_types::{BigInt, Nullable, Text},
+};
+
+use super::{
+    DbConnection, now, parse_stored,
+    schema::{categories, organizations, plans, project_transitions, projects},
+    to_utc,
+};
+use crate::{
+    domain::{
+        CategoryId, FieldError, Money, OrganizationId, PlanId, ProjectId, ProjectStatus,
+        listing::{
+            Cursor, OrganizationFilter, PageLimit, ProjectFilter, ProjectSort, SortKey, SortValue,
+        },
+        project::{FundingSources, Investment, Project},
+    },
+    error::AppError,
+};
+
+diesel::define_sql_function! {
+    /// Lower-cases ASCII letters on SQLite (all letters on PostgreSQL).
+    fn lower(text: Text) -> Text;
+}
+
+diesel::define_sql_function! {
+    #[sql_name = "lower"]
+    fn lower_nullable(text: Nullable<Text>) -> Nullable<Text>;
+}
+
+/// The sort expression for `total_investment`: unset totals as -1, so that both backends
+/// place them first (they disagree on where NULLs sort). Indexed by `projects_total_id`.
+fn total_sort_key() -> diesel::expression::SqlLiteral<BigInt> {
+    sql::<BigInt>("COALESCE(projects.total_fen, -1)")
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = projects)]
+struct ProjectRow {
+    id: String,
+    code: String,
+    name: String,
+    description: String,
+    location: Option<String>,
+    scale: Option<String>,
+    lead_department_id: Option<String>,
+    implementing_org_id: Option<String>,
+    status: String,
+    start_year: Option<i32>,
+    end_year: Option<i32>,
+    total_fen: Option<i64>,
+    central_fen: Option<i64>,
+    municipal_fen: Option<i64>,
+    county_fen: Option<i64>,
+    special_bonds_fen: Option<i64>,
+    social_capital_fen: Option<i64>,
+    financial_fen: Option<i64>,
+    other_fen: Option<i64>,
+    completed_investment_fen: i64,
+    progress_pct: i32,
+    national_code: Option<String>,
+    source_ref: Option<String>,
+    version: i64,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+/// A project row with the codes of its plan and category.
+type ProjectRecord = (ProjectRow, String, String);
+
+fn money(fen: Option<i64>) -> Option<Money> {
+    fen.map(Money::from_fen)
+}
+
+fn into_project((row, plan, category): ProjectRecord) -> QueryResult<Project> {
+    let sources = FundingSources {
+        central: money(row.central_fen),
+        municipal: money(row.municipal_fen),
+        county: money(row.county_fen),
+        special_bonds: money(row.special_bonds_fen),
+        social_capital: money(row.social_capital_fen),
+        financial: money(row.financial_fen),
+        other: money(row.other_fen),
+    };
+    Ok(Project {
+        id: parse_stored(&row.id)?,
+        code: row.code,
+        plan,
+        category,
+        name: row.name,
+        description: row.description,
+        location: row.location,
+        scale: row.scale,
+        lead_department: row
+            .lead_department_id
+            .as_deref()
+            .map(parse_stored)
+            .transpose()?,
+        implementing_org: row
+            .implementing_org_id
+            .as_deref()
+            .map(parse_stored)
+            .transpose()?,
+        status: parse_stored::<ProjectStatus>(&row.status)?,
+        start_year: row.start_year,
+        end_year: row.end_year,
+        investment: Investment::new(money(row.total_fen), sources),
+        completed_investment: Money::from_fen(row.completed_investment_fen),
+        progress_pct: row.progress_pct,
+        national_code: row.national_code,
+        source_ref: row.source_ref,
+        version: row.version,
+        created_at: to_utc(row.created_at),
+        updated_at: to_utc(row.updated_at),
+    })
+}
+
+macro_rules! project_records {
+    () => {
+        projects::table
+            .inner_join(plans::table)
+            .inner_join(categories::table.on(categories::id.eq(projects::category_id)))
+            .select((ProjectRow::as_select(), plans::code, categories::code))
+    };
+}
+
+pub fn find(conn: &mut DbConnection, id: ProjectId) -> QueryResult<Option<Project>> {
+    project_records!()
+        .filter(projects::id.eq(id.to_string()))
+        .first::<ProjectRecord>(conn)
+        .optional()?
+        .map(into_project)
+        .transpose()
+}
+
+/// One page of projects and the cursor of the next page, if there is one.
+pub struct ProjectPage {
+    pub items: Vec<Project>,
+    pub next_cursor: Option<Cursor>,
+}
+
+/// Lists the projects that pass `filter`, in `sort` order, after `after`.
+///
+/// Codes and organizations in the filter that do not exist are a validation error. The
+/// page is read by keyset (`WHERE (key, id) > (…)`), never by offset, and one extra row
+/// tells whether another page follows: no count is taken.
+pub fn list(
+    conn: &mut DbConnection,
+    filter: &ProjectFilter,
+    sort: ProjectSort,
+    limit: PageLimit,
+    after: Option<&Cursor>,
+) -> Result<ProjectPage, AppError> {
+    let mut unknown = Vec::new();
+    let plan_id = match &filter.plan {
+        Some(code) => {
+            let id = super::plans::find_id(conn, code)?;
+            if id.is_none() {
+                unknown.push(FieldError::new(
+                    "plan",
+                    format!("no plan has the code {code:?}"),
+                ));
+            }
+            id
+        }
+        None => None,
+    };
+    let category_ids = match &filter.category {
+        Some(code) => {
+            let mut query = categories::table
+                .filter(categories::code.eq(code))
+                .select(categories::id)
+                .into_boxed();
+            if let Some(plan_id) = plan_id {
+                query = query.filter(categories::plan_id.eq(plan_id.to_string()));
+            }
+            let ids: Vec<String> = query.load(conn)?;
+            if ids.is_empty() {
+                unknown.push(FieldError::new(
+                    "category",
+                    format!("no category has the code {code:?}"),
+                ));
+            }
+            Some(ids)
+        }
+        None => None,
+    };
+    for (field, organization) in [
+        ("lead_department", filter.lead_department),
+        ("implementing_org", filter.implementing_org),
+    ] {
+        if let Some(OrganizationFilter::Is(id)) = organization {
+            if !organization_exists(conn, id)? {
+                unknown.push(FieldError::new(
+                    field,
+                    format!("no organization has the id {id}"),
+                ));
+            }
+        }
+    }
+    if !unknown.is_empty() {
+        return Err(AppError::Validation(unknown));
+    }
+
+    let mut query = project_records!().into_boxed();
+    if let Some(plan_id) = plan_id {
+        query = query.filter(projects::plan_id.eq(plan_id.to_string()));
+    }
+    if let Some(category_ids) = category_ids {
+        query = query.filter(projects::category_id.eq_any(category_ids));
+    }
+    if !filter.statuses.is_empty() {
+        let statuses: Vec<&str> = filter
+            .statuses
+            .iter()
+            .map(|status| status.as_str())
+            .collect();
+        query = query.filter(projects::status.eq_any(statuses));
+    }
+    match filter.lead_department {
+        Some(OrganizationFilter::Unassigned) => {
+            query = query.filter(projects::lead_department_id.is_null())
+        }
+        Some(OrganizationFilter::Is(id)) => {
+            query = query.filter(projects::lead_department_id.eq(id.to_string()))
+        }
+        None => {}
+    }
+    match filter.implementing_org {
+        Some(OrganizationFilter::Unassigned) => {
+            query = query.filter(projects::implementing_org_id.is_null())
+        }
+        Some(OrganizationFilter::Is(id)) => {
+            query = query.filter(projects::implementing_org_id.eq(id.to_string()))
+        }
+        None => {}
+    }
+    if let Some(text) = &filter.text {
+        let pattern = text.like_pattern();
+        query = query.filter(
+            lower(projects::name)
+                .like(pattern.clone())
+                .escape('\\')
+                .or(lower(projects::code).like(pattern.clone()).escape('\\'))
+                .or(lower_nullable(projects::location)
+                    .like(pattern)
+                    .escape('\\')),
+        );
+    }
+    if let Some(since) = filter.updated_since {
+        query = query.filter(projects::updated_at.ge(since.naive_utc()));
+    }
+
+    if let Some(cursor) = after {
+        let id = cursor.id.to_string();
+        query = match (&cursor.value, sort.descending) {
+            (SortValue::Text(code), false) if sort.key == SortKey::Code => {
+                query.filter(projects::code.gt(code.clone()))
+            }
+            (SortValue::Text(code), true) if sort.key == SortKey::Code => {
+                query.filter(projects::code.lt(code.clone()))
+            }
+            (SortValue::Text(name), false) => query.filter(
+                projects::name
+                    .gt(name.clone())
+                    .or(projects::name.eq(name.clone()).and(projects::id.gt(id))),
+            ),
+            (SortValue::Text(name), true) => query.filter(
+                projects::name
+                    .lt(name.clone())
+                    .or(projects::name.eq(name.clone()).and(projects::id.lt(id))),
+            ),
+            (SortValue::Time(time), false) => {
+                let time = time.naive_utc();
+                query.filter(
+                    projects::updated_at
+                        .gt(time)
+                        .or(projects::updated_at.eq(time).and(projects::id.gt(id))),
+                )
+            }
+            (SortValue::Time(time), true) => {
+                let time = time.naive_utc();
+                query.filter(
+                    projects::updated_at
+                        .lt(time)
+                        .or(projects::updated_at.eq(time).and(projects::id.lt(id))),
+                )
+            }
+            (SortValue::Fen(fen), false) => query.filter(
+                total_sort_key()
+                    .gt(*fen)
+                    .or(total_sort_key().eq(*fen).and(projects::id.gt(id))),
+            ),
+            (SortValue::Fen(fen), true) => query.filter(
+                total_sort_key()
+                    .lt(*fen)
+                    .or(total_sort_key().eq(*fen).and(projects::id.lt(id))),
+            ),
+        };
+    }
+
+    query = match (sort.key, sort.descending) {
+        (SortKey::Code, false) => query.order(projects::code.asc()),
+        (SortKey::Code, true) => query.order(projects::code.desc()),
+        (SortKey::Name, false) => query.order((projects::name.asc(), projects::id.asc())),
+        (SortKey::Name, true) => query.order((projects::name.desc(), projects::id.desc())),
+        (SortKey::UpdatedAt, false) => {
+            query.order((projects::updated_at.asc(), projects::id.asc()))
+        }
+        (SortKey::UpdatedAt, true) => {
+            query.order((projects::updated_at.desc(), projects::id.desc()))
+        }
+        (SortKey::TotalInvestment, false) => {
+            query.order((total_sort_key().asc(), projects::id.asc()))
+        }
+        (SortKey::TotalInvestment, true) => {
+            query.order((total_sort_key().desc(), projects::id.desc()))
+        }
+    };
+
+    let limit = limit.get() as usize;
+    let mut records: Vec<ProjectRecord> = query.limit(limit as i64 + 1).load(conn)?;
+    let has_more = records.len() > limit;
+    records.truncate(limit);
+    let items = records
+        .into_iter()
+        .map(into_project)
+        .collect::<QueryResult<Vec<_>>>()?;
+    let next_cursor = match items.last() {
+        Some(last) if has_more => Some(Cursor {
+            key: sort.key,
+            descending: sort.descending,
+            value: match sort.key {
+                SortKey::Code => SortValue::Text(last.code.clone()),
+                SortKey::Name => SortValue::Text(last.name.clone()),
+                SortKey::UpdatedAt => SortValue::Time(last.updated_at),
+                SortKey::TotalInvestment => {
+                    SortValue::Fen(last.investment.total.map_or(-1, Money::to_fen))
+                }
+            },
+            id: last.id,
+        }),
+        _ => None,
+    };
+    Ok(ProjectPage { items, next_cursor })
+}
+
+fn organization_exists(conn: &mut DbConnection, id: OrganizationId) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        organizations::table.filter(organizations::id.eq(id.to_string())),
+    ))
+    .get_result(conn)
+}
+
+/// What is needed to register a project; the registry assigns id, code and times.
+#[derive(Debug, Clone)]
+pub struct NewProject {
+    pub plan_id: PlanId,
+    pub category_id: CategoryId,
+    pub name: String,
+    pub description: String,
+    pub location: Option<String>,
+    pub scale: Option<String>,
+    pub lead_department: Option<OrganizationId>,
+    pub implementing_org: Option<OrganizationId>,
+    pub status: ProjectStatus,
+    pub start_year: Option<i32>,
+    pub end_year: Option<i32>,
+    pub total: Option<Money>,
+    pub sources: FundingSources,
+    pub national_code: Option<String>,
+    pub source_ref: Option<String>,
+    /// The seed row the project comes from, for loading the plan idempotently.
+    pub seed_key: Option<String>,
+}
+
+/// Registers a project: takes the next code of its category, inserts it, and starts its
+/// lifecycle history (`from: null`). Call inside a write transaction.
+pub fn insert(
+    conn: &mut DbConnection,
+    new: &NewProject,
+    note: Option<&str>,
+) -> QueryResult<ProjectId> {
+    let category_id = new.category_id.to_string();
+    let sequence: i32 = diesel::update(categories::table.filter(categories::id.eq(&category_id)))
+        .set(categories::last_seq.eq(categories::last_seq + 1))
+        .returning(categories::last_seq)
+        .get_result(conn)?;
+    let (prefix, abbreviation): (String, String) = categories::table
+        .inner_join(plans::table)
+        .filter(categories::id.eq(&category_id))
+        .select((plans::code_prefix, categories::abbreviation))
+        .first(conn)?;
+    let id = ProjectId::new_random();
+    let created_at = now();
+    let fen = |amount: Option<Money>| amount.map(Money::to_fen);
+    diesel::insert_into(projects::table)
+        .values((
+            projects::id.eq(id.to_string()),
+            projects::plan_id.eq(new.plan_id.to_string()),
+            projects::category_id.eq(&category_id),
+            projects::code.eq(crate::domain::project::project_code(
+                &prefix,
+                &abbreviation,
+                sequence,
+            )),
+            projects::name.eq(&new.name),
+            projects::description.eq(&new.description),
+            projects::location.eq(&new.location),
+            projects::scale.eq(&new.scale),
+            projects::lead_department_id.eq(new.lead_department.map(|id| id.to_string())),
+            projects::implementing_org_id.eq(new.implementing_org.map(|id| id.to_string())),
+            projects::status.eq(new.status.as_str()),
+            projects::start_year.eq(new.start_year),
+            projects::end_year.eq(new.end_year),
+            projects::total_fen.eq(fen(new.total)),
+            projects::central_fen.eq(fen(new.sources.central)),
+            projects::municipal_fen.eq(fen(new.sources.municipal)),
+            projects::county_fen.eq(fen(new.sources.county)),
+            projects::special_bonds_fen.eq(fen(new.sources.special_bonds)),
+            projects::social_capital_fen.eq(fen(new.sources.social_capital)),
+            projects::financial_fen.eq(fen(new.sources.financial)),
+            projects::other_fen.eq(fen(new.sources.other)),
+            projects::national_code.eq(&new.national_code),
+            projects::source_ref.eq(&new.source_ref),
+            projects::seed_key.eq(&new.seed_key),
+            projects::created_at.eq(created_at),
+            projects::updated_at.eq(created_at),
+        ))
+        .execute(conn)?;
+    diesel::insert_into(project_transitions::table)
+        .values((
+            project_transitions::id.eq(uuid::Uuid::new_v4().to_string()),
+            project_transitions::project_id.eq(id.to_string()),
+            project_transitions::from_status.eq(None::<String>),
+            project_transitions::to_status.eq(new.status.as_str()),
+            project_transitions::note.eq(note),
+            project_transitions::actor_id.eq(None::<String>),
+            project_transitions::created_at.eq(created_at),
+        ))
+        .execute(conn)?;
+    Ok(id)
+}

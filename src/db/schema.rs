@@ -1,0 +1,105 @@
+//! One schema for both backends, in the column types diesel's `MultiConnection` carries.
+//!
+//! - Ids are `Text` holding the canonical hyphenated uuid: `MultiConnection` has no uuid type,
+//!   and text compares and indexes identically on SQLite and PostgreSQL.
+//! - Money is `BigInt` in fen (分): an exact integer on both backends that sorts and sums
+//!   the same. diesel reads SQLite `NUMERIC` through `f64`, which loses digits, so no
+//!   decimal column type is used anywhere.
+//! - Times are `Timestamp` in UTC (`MultiConnection` has no timestamptz).
+
+diesel::table! {
+    organizations (id) {
+        id -> Text,
+        name -> Text,
+        kind -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    plans (id) {
+        id -> Text,
+        code -> Text,
+        code_prefix -> Text,
+        title -> Text,
+        region -> Text,
+        start_year -> Integer,
+        end_year -> Integer,
+        base_year -> Nullable<Integer>,
+        planned_project_count -> Integer,
+        planned_investment_fen -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    categories (id) {
+        id -> Text,
+        plan_id -> Text,
+        code -> Text,
+        abbreviation -> Text,
+        name_zh -> Text,
+        planned_count -> Integer,
+        position -> Integer,
+        last_seq -> Integer,
+    }
+}
+
+diesel::table! {
+    projects (id) {
+        id -> Text,
+        plan_id -> Text,
+        category_id -> Text,
+        code -> Text,
+        name -> Text,
+        description -> Text,
+        location -> Nullable<Text>,
+        scale -> Nullable<Text>,
+        lead_department_id -> Nullable<Text>,
+        implementing_org_id -> Nullable<Text>,
+        status -> Text,
+        start_year -> Nullable<Integer>,
+        end_year -> Nullable<Integer>,
+        total_fen -> Nullable<BigInt>,
+        central_fen -> Nullable<BigInt>,
+        municipal_fen -> Nullable<BigInt>,
+        county_fen -> Nullable<BigInt>,
+        special_bonds_fen -> Nullable<BigInt>,
+        social_capital_fen -> Nullable<BigInt>,
+        financial_fen -> Nullable<BigInt>,
+        other_fen -> Nullable<BigInt>,
+        completed_investment_fen -> BigInt,
+        progress_pct -> Integer,
+        national_code -> Nullable<Text>,
+        source_ref -> Nullable<Text>,
+        seed_key -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    project_transitions (id) {
+        id -> Text,
+        project_id -> Text,
+        from_status -> Nullable<Text>,
+        to_status -> Text,
+        note -> Nullable<Text>,
+        actor_id -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(categories -> plans (plan_id));
+diesel::joinable!(projects -> plans (plan_id));
+diesel::joinable!(projects -> categories (category_id));
+diesel::joinable!(project_transitions -> projects (project_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    organizations,
+    plans,
+    categories,
+    projects,
+    project_transitions,
+);

@@ -1,0 +1,16 @@
+//! Domain types: they know nothing of HTTP or SQL. Each value is checked once, by its
+//! constructor, at the edge; code that holds one never checks it again.
+
+pub mod ids;
+pub mod listing;
+pub mod money;
+pub mod organization;
+pub mod plan;
+pub mod project;
+pub mod status;
+pub mod validation;
+
+pub use ids::{CategoryId, OrganizationId, PlanId, ProjectId};
+pub use money::Money;
+pub use status::ProjectStatus;
+pub use validation::FieldError;

@@ -1,0 +1,181 @@
+//! Exact money in yuan with two decimal places (元, to the 分).
+
+use std::{fmt, iter::Sum, str::FromStr};
+
+use rust_decimal::Decimal;
+use serde::{Serialize, Serializer};
+
+/// A non-negative amount of yuan, exact to the fen.
+///
+/// The domain and the API hold it as a `Decimal` with scale 2; the database holds it as
+/// integer fen (see `db::schema`). It is written in JSON as a string, `"18460000000.00"`,
+/// so that no client reads it through a float.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Money(Decimal);
+
+/// At most 15 digits before the decimal point (under a quadrillion yuan), so that any
+/// amount fits an `i64` of fen with room for sums of many amounts.
+pub const MAX_INTEGER_DIGITS: usize = 15;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MoneyError {
+    #[error(
+        "must be an amount in yuan such as \"1234.50\": digits, optionally a point and one or two decimals; no sign, exponent or spaces"
+    )]
+    Malformed,
+    #[error("must have at most two decimal places")]
+    TooManyDecimals,
+    #[error("must have at most 15 digits before the decimal point")]
+    TooLarge,
+}
+
+impl Money {
+    pub const ZERO: Money = Money(Decimal::ZERO);
+
+    /// An amount stored as integer fen. Callers hold non-negative fen (the database checks it).
+    pub fn from_fen(fen: i64) -> Self {
+        Self(Decimal::new(fen, 2))
+    }
+
+    /// The amount in fen. Exact: the scale is always 2 and the digits are bounded.
+    pub fn to_fen(self) -> i64 {
+        i64::try_from(self.0.mantissa()).expect("a Money has at most 17 digits of fen")
+    }
+
+    pub fn as_decimal(self) -> Decimal {
+        self.0
+    }
+
+    /// Parses the text of an amount exactly as written: `123`, `123.4`, `123.45`.
+    pub fn parse(text: &str) -> Result<Self, MoneyError> {
+        let (integer, fraction) = match text.split_once('.') {
+            Some((integer, fraction)) => (integer, Some(fraction)),
+            None => (text, None),
+        };
+        let all_digits = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+        if !all_digits(integer) || fraction.is_some_and(|f| !all_digits(f)) {
+            return Err(MoneyError::Malformed);
+        }
+        let fraction = fraction.unwrap_or("");
+        if fraction.len() > 2 {
+            return Err(MoneyError::TooManyDecimals);
+        }
+        let significant = integer.trim_start_matches('0');
+        if significant.len() > MAX_INTEGER_DIGITS {
+            return Err(MoneyError::TooLarge);
+        }
+        let fen_text = format!("{significant}{fraction:0<2}");
+        let fen: i64 = fen_text
+            .parse()
+            .expect("at most 17 digits of fen fit an i64");
+        Ok(Self::from_fen(fen))
+    }
+}
+
+impl FromStr for Money {
+    type Err = MoneyError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Self::parse(text)
+    }
+}
+
+impl fmt::Display for Money {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:.2}", self.0)
+    }
+}
+
+impl Serialize for Money {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl std::ops::Add for Money {
+    type Output = Money;
+
+    fn add(self, other: Money) -> Money {
+        Money(self.0 + other.0)
+    }
+}
+
+/// Exact difference; used for `gap = total − secured`, which writes keep non-negative by
+/// refusing sources above the total.
+impl std::ops::Sub for Money {
+    type Output = Money;
+
+    fn sub(self, other: Money) -> Money {
+        Money(self.0 - other.0)
+    }
+}
+
+impl Sum for Money {
+    fn sum<I: Iterator<Item = Money>>(amounts: I) -> Money {
+        amounts.fold(Money::ZERO, |sum, amount| sum + amount)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_with_exactly_two_decimals() {
+        assert_eq!(
+            Money::from_fen(1_846_000_000_000).to_string(),
+            "18460000000.00"
+        );
+        assert_eq!(Money::from_fen(10).to_string(), "0.10");
+        assert_eq!(Money::from_fen(0).to_string(), "0.00");
+        assert_eq!(
+            serde_json::to_string(&Money::from_fen(99_999_999_999_999_999)).unwrap(),
+            "\"999999999999999.99\""
+        );
+    }
+
+    #[test]
+    fn parses_exactly_as_written() {
+        let cases = [
+            ("0", 0),
+            ("0.1", 10),
+            ("0.10", 10),
+            ("1.23", 123),
+            ("18460000000", 1_846_000_000_000),
+            ("999999999999999.99", 99_999_999_999_999_999),
+            ("000123.40", 12_340),
+        ];
+        for (text, fen) in cases {
+            assert_eq!(Money::parse(text).map(Money::to_fen), Ok(fen), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn refuses_anything_but_plain_digits_with_at_most_two_decimals() {
+        let cases = [
+            ("", MoneyError::Malformed),
+            (".5", MoneyError::Malformed),
+            ("5.", MoneyError::Malformed),
+            ("-1.00", MoneyError::Malformed),
+            ("+1.00", MoneyError::Malformed),
+            ("1e3", MoneyError::Malformed),
+            (" 1.00", MoneyError::Malformed),
+            ("1,000.00", MoneyError::Malformed),
+            ("１２", MoneyError::Malformed),
+            ("1.230", MoneyError::TooManyDecimals),
+            ("1000000000000000", MoneyError::TooLarge),
+        ];
+        for (text, error) in cases {
+            assert_eq!(Money::parse(text), Err(error), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn sums_exactly() {
+        let sum: Money = ["0.10", "0.20", "9999999999999.99"]
+            .iter()
+            .map(|text| Money::parse(text).unwrap())
+            .sum();
+        assert_eq!(sum.to_string(), "10000000000000.29");
+    }
+}

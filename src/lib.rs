@@ -1,0 +1,14 @@
+//! Portfolio Registry: the project reserve library (项目储备库) of a five-year plan.
+//!
+//! `main.rs` only reads configuration and calls into this crate, so that tests build the
+//! very same application.
+
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod openapi;
+pub mod routes;
+pub mod seed;
+pub mod startup;
+pub mod telemetry;

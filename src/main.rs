@@ -1,0 +1,90 @@
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use portfolio_registry::{
+    config::Settings,
+    db::{self, Database},
+    openapi,
+    seed::SeedSet,
+    startup::Application,
+    telemetry,
+};
+
+/// Portfolio Registry: the project reserve library of a five-year ecological plan.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Migrate, load the plan, and serve the API (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Load a plan's seeds (default: the embedded Yunyang plan) and exit; idempotent.
+    Seed {
+        /// A folder with plan.json, organizations.csv and projects.csv.
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
+    /// Print the OpenAPI document (as committed in openapi/openapi.json).
+    Openapi,
+}
+
+#[actix_web::main]
+async fn main() -> anyhow::Result<()> {
+    dotenvy::dotenv().ok();
+    let cli = Cli::parse();
+    if let Some(Command::Openapi) = cli.command {
+        print!("{}", openapi::document());
+        return Ok(());
+    }
+    let settings = Settings::from_env()?;
+    telemetry::init(settings.log_format);
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            let application = Application::build(&settings).await?;
+            tracing::info!(bind = %settings.bind, database = %settings.database_url, "serving");
+            application.run_until_stopped().await?;
+        }
+        Command::Migrate => {
+            blocking(move || {
+                let database = Database::connect(&settings.database_url, settings.pool)?;
+                database
+                    .connection()?
+                    .with_startup_lock(|conn| conn.run_migrations())
+            })
+            .await?;
+        }
+        Command::Seed { dir } => {
+            blocking(move || {
+                let seeds = match dir {
+                    Some(dir) => SeedSet::from_dir(&dir)?,
+                    None => SeedSet::embedded()?,
+                };
+                let database = Database::connect(&settings.database_url, settings.pool)?;
+                let report = database.connection()?.with_startup_lock(|conn| {
+                    conn.run_migrations()?;
+                    db::seed::load(conn, &seeds)
+                })?;
+                println!("{report:?}");
+                Ok(())
+            })
+            .await?;
+        }
+        Command::Openapi => unreachable!("handled before configuration is read"),
+    }
+    Ok(())
+}
+
+async fn blocking(
+    work: impl FnOnce() -> anyhow::Result<()> + Send + 'static,
+) -> anyhow::Result<()> {
+    actix_web::web::block(work)
+        .await
+        .context("running the command")?
+}

@@ -1,0 +1,61 @@
+use actix_web::{HttpResponse, web};
+
+use crate::{
+    db::{self, Database},
+    domain::plan::{Category, Plan},
+    error::{AppError, Problem},
+};
+
+fn no_such_plan(code: &str) -> AppError {
+    AppError::NotFound(format!("no plan has the code {code:?}"))
+}
+
+/// All plans the registry holds.
+#[utoipa::path(get, path = "/api/v1/plans", tag = "plans",
+    responses((status = 200, description = "the plans, by code", body = Vec<Plan>)))]
+pub async fn list(db: web::Data<Database>) -> Result<HttpResponse, AppError> {
+    let plans = db
+        .run(|conn| db::plans::list(conn).map_err(AppError::from))
+        .await?;
+    Ok(HttpResponse::Ok().json(plans))
+}
+
+/// One plan.
+#[utoipa::path(get, path = "/api/v1/plans/{code}", tag = "plans",
+    params(("code" = String, Path, description = "the plan's code", example = "yunyang-eco-2021-2025")),
+    responses(
+        (status = 200, description = "the plan", body = Plan),
+        (status = 404, description = "no such plan", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn get(
+    db: web::Data<Database>,
+    code: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let code = code.into_inner();
+    let lookup = code.clone();
+    let plan = db
+        .run(move |conn| db::plans::find(conn, &lookup).map_err(AppError::from))
+        .await?;
+    let plan = plan.ok_or_else(|| no_such_plan(&code))?;
+    Ok(HttpResponse::Ok().json(plan))
+}
+
+/// The plan's categories with planned and registered counts.
+#[utoipa::path(get, path = "/api/v1/plans/{code}/categories", tag = "plans",
+    params(("code" = String, Path, description = "the plan's code", example = "yunyang-eco-2021-2025")),
+    responses(
+        (status = 200, description = "the categories in the plan's order", body = Vec<Category>),
+        (status = 404, description = "no such plan", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn categories(
+    db: web::Data<Database>,
+    code: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let code = code.into_inner();
+    let lookup = code.clone();
+    let categories = db
+        .run(move |conn| db::plans::categories(conn, &lookup).map_err(AppError::from))
+        .await?;
+    let categories = categories.ok_or_else(|| no_such_plan(&code))?;
+    Ok(HttpResponse::Ok().json(categories))
+}

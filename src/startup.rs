@@ -1,0 +1,120 @@
+//! Building the application: database, migrations, seeds, and the HTTP server.
+
+use std::net::TcpListener;
+
+use actix_web::{
+    App, HttpResponse, HttpServer,
+    dev::{Server, ServiceResponse},
+    http::header,
+    middleware::{ErrorHandlerResponse, ErrorHandlers, from_fn},
+    web,
+};
+use anyhow::Context;
+
+use crate::{
+    config::Settings,
+    db::{self, Database},
+    error::{AppError, PROBLEM_JSON, json_error},
+    routes,
+    seed::SeedSet,
+    telemetry,
+};
+
+/// Largest request body accepted (413 above).
+pub const BODY_LIMIT_BYTES: usize = 256 * 1024;
+
+/// Opens the pool, migrates, and loads the plan's seeds (once; idempotent).
+pub async fn prepare_database(settings: &Settings) -> anyhow::Result<Database> {
+    let url = settings.database_url.clone();
+    let pool = settings.pool;
+    actix_web::web::block(move || {
+        let database = Database::connect(&url, pool)?;
+        let mut conn = database.connection()?;
+        conn.with_startup_lock(|conn| {
+            conn.run_migrations()?;
+            let report = db::seed::load(conn, &SeedSet::embedded()?)?;
+            tracing::info!(?report, "plan seeds loaded");
+            Ok(())
+        })?;
+        drop(conn);
+        Ok(database)
+    })
+    .await
+    .context("preparing the database")?
+}
+
+pub struct Application {
+    server: Server,
+    port: u16,
+}
+
+impl Application {
+    /// Prepares the database and binds the listener (port 0 picks a free port).
+    pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
+        let database = prepare_database(settings).await?;
+        let listener = TcpListener::bind(&settings.bind)
+            .with_context(|| format!("binding {}", settings.bind))?;
+        Self::with_listener(database, listener)
+    }
+
+    pub fn with_listener(database: Database, listener: TcpListener) -> anyhow::Result<Self> {
+        let port = listener.local_addr()?.port();
+        let database = web::Data::new(database);
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(database.clone())
+                .app_data(
+                    web::JsonConfig::default()
+                        .limit(BODY_LIMIT_BYTES)
+                        .error_handler(json_error),
+                )
+                .app_data(web::PayloadConfig::new(BODY_LIMIT_BYTES))
+                .wrap(ErrorHandlers::new().default_handler(problem_for_bare_errors))
+                .wrap(from_fn(telemetry::request_context))
+                .configure(routes::configure)
+                .default_service(web::to(|| async {
+                    Err::<HttpResponse, _>(AppError::NotFound("no such resource".to_owned()))
+                }))
+        })
+        .listen(listener)?
+        .run();
+        Ok(Self { server, port })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Error responses that actix makes itself (a 405 of a resource, say) get the
+/// problem+json body too; those the service made are left alone.
+fn problem_for_bare_errors<B>(
+    response: ServiceResponse<B>,
+) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|value| value.as_bytes() == PROBLEM_JSON.as_bytes());
+    if is_problem {
+        return Ok(ErrorHandlerResponse::Response(
+            response.map_into_left_body(),
+        ));
+    }
+    let status = response.status();
+    let error = match status.as_u16() {
+        400 => AppError::BadRequest("the request could not be read".to_owned()),
+        404 => AppError::NotFound("no such resource".to_owned()),
+        405 => AppError::MethodNotAllowed,
+        413 => AppError::PayloadTooLarge,
+        415 => AppError::UnsupportedMediaType("unsupported content type".to_owned()),
+        _ => AppError::Internal(anyhow::anyhow!("unhandled error status {status}")),
+    };
+    let (request, _) = response.into_parts();
+    let response = ServiceResponse::new(request, actix_web::ResponseError::error_response(&error))
+        .map_into_right_body();
+    Ok(ErrorHandlerResponse::Response(response))
+}
