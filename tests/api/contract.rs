@@ -1,0 +1,36 @@
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::helpers::{Backend, spawn_app};
+
+const COMMITTED: &str = include_str!("../../openapi/openapi.json");
+
+/// The committed contract is what the code generates. When this fails after a deliberate
+/// change to the API, regenerate it: `cargo run -- openapi > openapi/openapi.json`.
+#[test]
+fn the_committed_contract_matches_the_code() {
+    let generated = portfolio_registry::openapi::document();
+    assert!(
+        generated == COMMITTED,
+        "openapi/openapi.json is stale: run `cargo run -- openapi > openapi/openapi.json` and commit it"
+    );
+}
+
+async fn the_contract_is_served_as_committed(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (status, served) = app.get_json("/api/openapi.json").await;
+    assert_eq!(status, StatusCode::OK);
+    let committed: Value = serde_json::from_str(COMMITTED).unwrap();
+    assert_eq!(served, committed);
+    assert!(served["openapi"].as_str().unwrap().starts_with("3.1"));
+    for path in [
+        "/api/v1/plans/{code}/categories",
+        "/api/v1/projects",
+        "/api/v1/projects/{id}",
+        "/readyz",
+    ] {
+        assert!(served["paths"][path].is_object(), "{path} is documented");
+    }
+}
+
+on_both_backends!(the_contract_is_served_as_committed);

@@ -1,0 +1,267 @@
+use std::{net::TcpListener, path::PathBuf, time::Duration};
+
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use portfolio_registry::{
+    config::{LogFormat, Settings},
+    db::{Database, DatabaseUrl, PoolSettings},
+    startup::{Application, prepare_database},
+};
+use reqwest::StatusCode;
+use serde_json::Value;
+
+/// Declares, for each `async fn NAME(backend: Backend)`, a module `NAME` with a test per
+/// backend: `NAME::sqlite` and `NAME::postgres`.
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    super::$name($crate::helpers::Backend::Sqlite).await
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    match $crate::helpers::Backend::postgres() {
+                        Some(backend) => super::$name(backend).await,
+                        None => eprintln!("TEST_DATABASE_URL is not set: PostgreSQL half not run"),
+                    }
+                }
+            }
+        )*
+    };
+}
+
+#[derive(Debug, Clone)]
+pub enum Backend {
+    Sqlite,
+    /// The URL of a server where tests may create and drop databases.
+    Postgres(String),
+}
+
+impl Backend {
+    pub fn postgres() -> Option<Self> {
+        std::env::var("TEST_DATABASE_URL")
+            .ok()
+            .filter(|url| !url.is_empty())
+            .map(Self::Postgres)
+    }
+}
+
+/// A database that exists for one test and is removed after it.
+pub struct TestDatabase {
+    pub url: DatabaseUrl,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    Directory(PathBuf),
+    PostgresDatabase { server_url: String, name: String },
+}
+
+impl TestDatabase {
+    pub fn create(backend: &Backend) -> Self {
+        let unique = uuid::Uuid::new_v4().simple().to_string();
+        match backend {
+            Backend::Sqlite => {
+                let dir = std::env::temp_dir().join(format!("portfolio-registry-test-{unique}"));
+                Self {
+                    url: DatabaseUrl::Sqlite(dir.join("registry.db")),
+                    cleanup: Cleanup::Directory(dir),
+                }
+            }
+            Backend::Postgres(server_url) => {
+                let name = format!("registry_test_{unique}");
+                let mut admin = PgConnection::establish(server_url)
+                    .expect("TEST_DATABASE_URL must point at a reachable PostgreSQL server");
+                diesel::sql_query(format!("CREATE DATABASE {name}"))
+                    .execute(&mut admin)
+                    .expect("creating the test database");
+                Self {
+                    url: DatabaseUrl::Postgres(with_database(server_url, &name)),
+                    cleanup: Cleanup::PostgresDatabase {
+                        server_url: server_url.clone(),
+                        name,
+                    },
+                }
+            }
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        match &self.cleanup {
+            Cleanup::Directory(dir) => drop(std::fs::remove_dir_all(dir)),
+            Cleanup::PostgresDatabase { server_url, name } => {
+                if let Ok(mut admin) = PgConnection::establish(server_url) {
+                    let drop_database = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+                    drop(diesel::sql_query(drop_database).execute(&mut admin));
+                }
+            }
+        }
+    }
+}
+
+/// The server URL with its database name replaced.
+fn with_database(server_url: &str, name: &str) -> String {
+    let (base, query) = match server_url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (server_url, None),
+    };
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let base = match base[scheme_end..].find('/') {
+        Some(slash) => &base[..scheme_end + slash],
+        None => base,
+    };
+    match query {
+        Some(query) => format!("{base}/{name}?{query}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub db: Database,
+    // Dropped last: the server and pool go first.
+    _database: TestDatabase,
+}
+
+pub fn test_settings(url: DatabaseUrl) -> Settings {
+    Settings {
+        bind: "127.0.0.1:0".to_owned(),
+        database_url: url,
+        pool: PoolSettings {
+            max_size: 4,
+            checkout_timeout: Duration::from_secs(5),
+        },
+        log_format: LogFormat::Text,
+    }
+}
+
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, |_| {}).await
+}
+
+/// Starts the application on a fresh database, with `adjust` applied to its settings.
+pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    let database = TestDatabase::create(&backend);
+    let mut settings = test_settings(database.url.clone());
+    adjust(&mut settings);
+    let db = prepare_database(&settings)
+        .await
+        .expect("preparing the database");
+    let listener = TcpListener::bind(&settings.bind).expect("binding a port");
+    let application = Application::with_listener(db.clone(), listener).expect("building the app");
+    let address = format!("http://127.0.0.1:{}", application.port());
+    tokio::spawn(application.run_until_stopped());
+    TestApp {
+        address,
+        client: reqwest::Client::new(),
+        db,
+        _database: database,
+    }
+}
+
+impl TestApp {
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .expect("sending the request")
+    }
+
+    /// GET `path`, returning the status and the body as JSON.
+    pub async fn get_json(&self, path: &str) -> (StatusCode, Value) {
+        let response = self.get(path).await;
+        let status = response.status();
+        (status, response.json().await.expect("a JSON body"))
+    }
+
+    /// Every project, walking the list page by page with `query` (which must not set
+    /// `cursor`).
+    pub async fn all_pages(&self, query: &str) -> Vec<Value> {
+        let mut items = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let path = match &cursor {
+                Some(cursor) => format!("/api/v1/projects?{query}&cursor={cursor}"),
+                None => format!("/api/v1/projects?{query}"),
+            };
+            let (status, page) = self.get_json(&path).await;
+            assert_eq!(status, StatusCode::OK, "{path}: {page}");
+            items.extend(page["items"].as_array().expect("items").iter().cloned());
+            match page["next_cursor"].as_str() {
+                Some(next) => cursor = Some(next.to_owned()),
+                None => return items,
+            }
+            assert!(items.len() <= 10_000, "the cursor does not advance");
+        }
+    }
+
+    /// The seeded project with this exact name.
+    pub async fn project_named(&self, name: &str) -> Value {
+        let query: String = form_urlencoded::Serializer::new(String::new())
+            .append_pair("q", name)
+            .finish();
+        let (_, page) = self.get_json(&format!("/api/v1/projects?{query}")).await;
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|project| project["name"] == name)
+            .unwrap_or_else(|| panic!("no project named {name}"))
+            .clone()
+    }
+}
+
+/// Asserts an `application/problem+json` response with this status, returning its body.
+pub async fn assert_problem(response: reqwest::Response, status: StatusCode) -> Value {
+    assert_eq!(response.status(), status);
+    let content_type = response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(content_type, "application/problem+json");
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["status"], status.as_u16());
+    assert!(
+        body["type"]
+            .as_str()
+            .unwrap()
+            .starts_with("urn:problem:portfolio-registry:")
+    );
+    assert!(
+        body["title"].is_string() && body["detail"].is_string(),
+        "{body}"
+    );
+    body
+}
+
+/// The `field`s named by a validation problem.
+pub fn invalid_fields(problem: &Value) -> Vec<String> {
+    problem["errors"]
+        .as_array()
+        .expect("a validation problem names its fields")
+        .iter()
+        .map(|error| error["field"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn with_database_replaces_only_the_database_name() {
+    assert_eq!(
+        with_database("postgres://postgres@127.0.0.1:5432/postgres", "t1"),
+        "postgres://postgres@127.0.0.1:5432/t1"
+    );
+    assert_eq!(
+        with_database("postgres://u:p@h/db?sslmode=disable", "t1"),
+        "postgres://u:p@h/t1?sslmode=disable"
+    );
+    assert_eq!(
+        with_database("postgres://h:5432", "t1"),
+        "postgres://h:5432/t1"
+    );
+}
