@@ -4,7 +4,10 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 
-use crate::db::{DatabaseUrl, PoolSettings};
+use crate::{
+    auth::token::MIN_SECRET_BYTES,
+    db::{DatabaseUrl, PoolSettings},
+};
 
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 pub const DEFAULT_DATABASE_URL: &str = "./data/registry.db";
@@ -25,6 +28,14 @@ pub struct Settings {
     pub pool: PoolSettings,
     /// `LOG_FORMAT`: `text` or `json`.
     pub log_format: LogFormat,
+    /// `JWT_SECRET`: at least 32 bytes. When unset on SQLite, one is generated once and
+    /// kept beside the database file (mode 0600); PostgreSQL deployments must set it, so
+    /// that every instance signs alike.
+    pub jwt_secret: Option<String>,
+    /// `TOKEN_TTL_SECONDS`: lifetime of an access token.
+    pub token_ttl_seconds: u64,
+    /// `ADMIN_PASSWORD`: the first `admin`'s password; random (printed once) when unset.
+    pub admin_password: Option<String>,
 }
 
 impl Settings {
@@ -74,6 +85,14 @@ impl Settings {
                 )?),
             },
             log_format,
+            jwt_secret: match value("JWT_SECRET") {
+                Some(secret) if secret.len() < MIN_SECRET_BYTES => {
+                    bail!("JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes")
+                }
+                secret => secret,
+            },
+            token_ttl_seconds: number("TOKEN_TTL_SECONDS", 3600, 60..=86_400)?,
+            admin_password: value("ADMIN_PASSWORD"),
         })
     }
 }
@@ -102,6 +121,8 @@ mod tests {
         );
         assert_eq!(settings.pool.max_size, 10);
         assert_eq!(settings.log_format, LogFormat::Text);
+        assert_eq!(settings.token_ttl_seconds, 3600);
+        assert!(settings.jwt_secret.is_none() && settings.admin_password.is_none());
     }
 
     #[test]

@@ -3,6 +3,8 @@
 //! `main.rs` only reads configuration and calls into this crate, so that tests build the
 //! very same application.
 
+pub mod accounts;
+pub mod auth;
 pub mod config;
 pub mod db;
 pub mod domain;

@@ -3,8 +3,10 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use portfolio_registry::{
+    accounts,
     config::Settings,
     db::{self, Database},
+    domain::user::Role,
     openapi,
     seed::SeedSet,
     startup::Application,
@@ -30,6 +32,16 @@ enum Command {
         /// A folder with plan.json, organizations.csv and projects.csv.
         #[arg(long)]
         dir: Option<PathBuf>,
+    },
+    /// Add a user (the password comes from REGISTRY_USER_PASSWORD, or is generated and printed).
+    UserAdd {
+        username: String,
+        /// plan_office, department, platform_company, finance or viewer
+        #[arg(long)]
+        role: Role,
+        /// The organization's name, e.g. 县生态环境部门
+        #[arg(long)]
+        organization: String,
     },
     /// Print the OpenAPI document (as committed in openapi/openapi.json).
     Openapi,
@@ -72,6 +84,26 @@ async fn main() -> anyhow::Result<()> {
                     db::seed::load(conn, &seeds)
                 })?;
                 println!("{report:?}");
+                Ok(())
+            })
+            .await?;
+        }
+        Command::UserAdd {
+            username,
+            role,
+            organization,
+        } => {
+            blocking(move || {
+                let password = std::env::var("REGISTRY_USER_PASSWORD").ok();
+                let database = Database::connect(&settings.database_url, settings.pool)?;
+                let mut conn = database.connection()?;
+                conn.run_migrations()?;
+                let (user, generated) =
+                    accounts::add_user(&mut conn, &username, role, &organization, password.as_deref())?;
+                println!("added {} ({}) in {organization}", user.username, user.role);
+                if let Some(generated) = generated {
+                    println!("password (shown only this once): {generated}");
+                }
                 Ok(())
             })
             .await?;

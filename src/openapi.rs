@@ -1,7 +1,10 @@
 //! The OpenAPI contract, generated from the handlers and the types serde uses.
 
 use actix_web::HttpResponse;
-use utoipa::OpenApi;
+use utoipa::{
+    Modify, OpenApi,
+    openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
+};
 
 use crate::{domain, error, routes};
 
@@ -14,13 +17,29 @@ use crate::{domain, error, routes};
             decimals), progress reports and audit trail. Errors are application/problem+json (RFC 9457).",
         license(name = "Apache-2.0"),
     ),
+    modifiers(&SecuritySchemes),
     paths(
+        routes::auth::login,
+        routes::auth::me,
+        routes::auth::change_password,
+        routes::organizations::list,
+        routes::organizations::create,
+        routes::organizations::get,
+        routes::organizations::update,
+        routes::users::list,
+        routes::users::create,
+        routes::users::get,
+        routes::users::update,
+        routes::api_keys::list,
+        routes::api_keys::create,
+        routes::api_keys::revoke,
         routes::health::healthz,
         routes::health::readyz,
         routes::plans::list,
         routes::plans::get,
         routes::plans::categories,
         routes::projects::list,
+        routes::projects::create,
         routes::projects::get,
     ),
     components(schemas(
@@ -32,10 +51,43 @@ use crate::{domain, error, routes};
     tags(
         (name = "plans", description = "Plans (规划) and their project categories"),
         (name = "projects", description = "Registered projects (项目储备库)"),
+        (name = "auth", description = "Signing in, and the caller"),
+        (name = "administration", description = "Organizations, users and API keys (plan office)"),
         (name = "health", description = "Liveness and readiness"),
     )
 )]
 pub struct ApiDoc;
+
+/// The two credentials, both sent as `Authorization: Bearer …`.
+struct SecuritySchemes;
+
+impl Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some("An access token from POST /api/v1/auth/login"))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("prk_…")
+                    .description(Some(
+                        "A read-only API key (prk_…) for external tools: projects, plans and summaries",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
 
 /// The contract as pretty JSON, exactly as committed in `openapi/openapi.json`.
 pub fn document() -> String {

@@ -1,6 +1,6 @@
 //! Building the application: database, migrations, seeds, and the HTTP server.
 
-use std::net::TcpListener;
+use std::{net::TcpListener, sync::Arc};
 
 use actix_web::{
     App, HttpResponse, HttpServer,
@@ -12,6 +12,8 @@ use actix_web::{
 use anyhow::Context;
 
 use crate::{
+    accounts,
+    auth::{Authenticator, token::TokenKeys},
     config::Settings,
     db::{self, Database},
     error::{AppError, PROBLEM_JSON, json_error},
@@ -23,21 +25,33 @@ use crate::{
 /// Largest request body accepted (413 above).
 pub const BODY_LIMIT_BYTES: usize = 256 * 1024;
 
-/// Opens the pool, migrates, and loads the plan's seeds (once; idempotent).
-pub async fn prepare_database(settings: &Settings) -> anyhow::Result<Database> {
-    let url = settings.database_url.clone();
-    let pool = settings.pool;
+/// What every request handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    pub database: Database,
+    pub authenticator: Arc<Authenticator>,
+}
+
+/// Opens the pool, migrates, loads the plan's seeds and creates the first `admin` (each
+/// once; idempotent), and sets up the token keys.
+pub async fn prepare(settings: &Settings) -> anyhow::Result<AppState> {
+    let settings = settings.clone();
     actix_web::web::block(move || {
-        let database = Database::connect(&url, pool)?;
+        let database = Database::connect(&settings.database_url, settings.pool)?;
         let mut conn = database.connection()?;
         conn.with_startup_lock(|conn| {
             conn.run_migrations()?;
             let report = db::seed::load(conn, &SeedSet::embedded()?)?;
             tracing::info!(?report, "plan seeds loaded");
-            Ok(())
+            accounts::ensure_first_admin(conn, settings.admin_password.as_deref())
         })?;
         drop(conn);
-        Ok(database)
+        let secret = accounts::jwt_secret(&settings)?;
+        let keys = TokenKeys::new(&secret, settings.token_ttl_seconds)?;
+        Ok(AppState {
+            database,
+            authenticator: Arc::new(Authenticator { keys }),
+        })
     })
     .await
     .context("preparing the database")?
@@ -51,18 +65,20 @@ pub struct Application {
 impl Application {
     /// Prepares the database and binds the listener (port 0 picks a free port).
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
-        let database = prepare_database(settings).await?;
+        let state = prepare(settings).await?;
         let listener = TcpListener::bind(&settings.bind)
             .with_context(|| format!("binding {}", settings.bind))?;
-        Self::with_listener(database, listener)
+        Self::with_listener(state, listener)
     }
 
-    pub fn with_listener(database: Database, listener: TcpListener) -> anyhow::Result<Self> {
+    pub fn with_listener(state: AppState, listener: TcpListener) -> anyhow::Result<Self> {
         let port = listener.local_addr()?.port();
-        let database = web::Data::new(database);
+        let database = web::Data::new(state.database);
+        let authenticator = web::Data::from(state.authenticator);
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(database.clone())
+                .app_data(authenticator.clone())
                 .app_data(
                     web::JsonConfig::default()
                         .limit(BODY_LIMIT_BYTES)

@@ -3,11 +3,16 @@
 //! one transaction; [`Database`] runs them on the blocking thread pool, never on the async
 //! workers.
 
+pub mod api_keys;
+pub mod audit;
 mod connection;
+pub mod login_throttle;
+pub mod organizations;
 pub mod plans;
 pub mod projects;
 pub mod schema;
 pub mod seed;
+pub mod users;
 
 use std::time::Duration;
 

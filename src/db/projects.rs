@@ -8,7 +8,9 @@ use diesel::{
 };
 
 use super::{
-    DbConnection, now, parse_stored,
+    DbConnection,
+    audit::{self, Actor, Change},
+    now, parse_stored,
     schema::{categories, organizations, plans, project_transitions, projects},
     to_utc,
 };
@@ -18,7 +20,8 @@ use crate::{
         listing::{
             Cursor, OrganizationFilter, PageLimit, ProjectFilter, ProjectSort, SortKey, SortValue,
         },
-        project::{FundingSources, Investment, Project},
+        organization::OrganizationKind,
+        project::{FundingSources, Investment, Project, ProjectDetails},
     },
     error::AppError,
 };
@@ -445,4 +448,91 @@ pub fn insert(
         ))
         .execute(conn)?;
     Ok(id)
+}
+
+/// Checks the organizations a project names: the lead must be an active department, the
+/// implementing organization an active platform company or department.
+pub fn check_organizations(conn: &mut DbConnection, details: &ProjectDetails) -> Result<(), AppError> {
+    let mut errors = Vec::new();
+    let allowed = [
+        ("lead_department", details.lead_department, &[OrganizationKind::Department][..]),
+        (
+            "implementing_org",
+            details.implementing_org,
+            &[OrganizationKind::PlatformCompany, OrganizationKind::Department][..],
+        ),
+    ];
+    for (field, id, kinds) in allowed {
+        let Some(id) = id else { continue };
+        match super::organizations::find(conn, id)? {
+            None => errors.push(FieldError::new(field, "no organization has this id")),
+            Some(organization) if !organization.active => {
+                errors.push(FieldError::new(field, "the organization is deactivated"))
+            }
+            Some(organization) if !kinds.contains(&organization.kind) => errors.push(FieldError::new(
+                field,
+                format!("a {} cannot be the {field}", organization.kind),
+            )),
+            Some(_) => {}
+        }
+    }
+    if errors.is_empty() { Ok(()) } else { Err(AppError::Validation(errors)) }
+}
+
+/// Registers a project in `reserve` for `plan_code` / `category_code`, with its history
+/// and audit entry. Call inside a write transaction.
+pub fn register(
+    conn: &mut DbConnection,
+    plan_code: &str,
+    category_code: &str,
+    details: ProjectDetails,
+    actor: &Actor,
+) -> Result<Project, AppError> {
+    let mut errors = details.check();
+    let plan_id = super::plans::find_id(conn, plan_code)?;
+    if plan_id.is_none() {
+        errors.push(FieldError::new("plan", format!("no plan has the code {plan_code:?}")));
+    }
+    let category_id = match plan_id {
+        Some(plan_id) => categories::table
+            .filter(categories::plan_id.eq(plan_id.to_string()))
+            .filter(categories::code.eq(category_code))
+            .select(categories::id)
+            .first::<String>(conn)
+            .optional()?
+            .map(|id| parse_stored::<CategoryId>(&id))
+            .transpose()?,
+        None => None,
+    };
+    if plan_id.is_some() && category_id.is_none() {
+        errors.push(FieldError::new("category", format!("the plan has no category {category_code:?}")));
+    }
+    if let Err(AppError::Validation(more)) = check_organizations(conn, &details) {
+        errors.extend(more);
+    }
+    let (Some(plan_id), Some(category_id), true) = (plan_id, category_id, errors.is_empty()) else {
+        return Err(AppError::Validation(errors));
+    };
+    let new = NewProject {
+        plan_id,
+        category_id,
+        name: details.name.trim().to_owned(),
+        description: details.description,
+        location: details.location,
+        scale: details.scale,
+        lead_department: details.lead_department,
+        implementing_org: details.implementing_org,
+        status: ProjectStatus::Reserve,
+        start_year: details.start_year,
+        end_year: details.end_year,
+        total: details.total,
+        sources: details.sources,
+        national_code: details.national_code,
+        source_ref: details.source_ref,
+        seed_key: None,
+    };
+    let id = insert(conn, &new, None)?;
+    let project = find(conn, id)?.ok_or(diesel::result::Error::NotFound)?;
+    audit::record(conn, actor, Change::new("project.create", "project", id).after(&project))?;
+    Ok(project)
 }

@@ -13,6 +13,7 @@ diesel::table! {
         name -> Text,
         kind -> Text,
         created_at -> Timestamp,
+        active -> Bool,
     }
 }
 
@@ -91,7 +92,61 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    users (id) {
+        id -> Text,
+        username -> Text,
+        display_name -> Text,
+        password_hash -> Text,
+        role -> Text,
+        organization_id -> Text,
+        active -> Bool,
+        token_version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    api_keys (id) {
+        id -> Text,
+        name -> Text,
+        key_hash -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    login_failures (subject) {
+        subject -> Text,
+        failures -> Integer,
+        window_started_at -> Timestamp,
+        blocked_until -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    audit_entries (id) {
+        id -> Text,
+        actor_id -> Nullable<Text>,
+        actor_kind -> Text,
+        actor_role -> Nullable<Text>,
+        organization_id -> Nullable<Text>,
+        action -> Text,
+        entity_type -> Text,
+        entity_id -> Text,
+        before_state -> Nullable<Text>,
+        after_state -> Nullable<Text>,
+        request_id -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(categories -> plans (plan_id));
+diesel::joinable!(users -> organizations (organization_id));
+diesel::joinable!(api_keys -> users (created_by));
 diesel::joinable!(projects -> plans (plan_id));
 diesel::joinable!(projects -> categories (category_id));
 diesel::joinable!(project_transitions -> projects (project_id));
@@ -102,4 +157,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     categories,
     projects,
     project_transitions,
+    users,
+    api_keys,
+    login_failures,
+    audit_entries,
 );

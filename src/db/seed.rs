@@ -7,7 +7,9 @@ use std::collections::{HashMap, HashSet};
 use diesel::prelude::*;
 
 use super::{
-    DbConnection, now, parse_stored,
+    DbConnection,
+    audit::{self, Actor, Change},
+    now, parse_stored,
     projects::{NewProject, insert},
     schema::{categories, organizations, plans, projects},
 };
@@ -107,7 +109,9 @@ pub fn load(conn: &mut DbConnection, seeds: &SeedSet) -> anyhow::Result<SeedRepo
                 "loaded from the plan ({}, seed {})",
                 project.source_ref, project.seed_key
             );
-            insert(conn, &new, Some(&note))?;
+            let id = insert(conn, &new, Some(&note))?;
+            let project = super::projects::find(conn, id)?;
+            audit::record(conn, &Actor::system(), Change::new("project.create", "project", id).after(&project))?;
             report.projects += 1;
         }
         Ok(report)
@@ -136,6 +140,12 @@ fn organization_id(
             organizations::created_at.eq(now()),
         ))
         .execute(conn)?;
+    let organization = super::organizations::find(conn, id)?;
+    audit::record(
+        conn,
+        &Actor::system(),
+        Change::new("organization.create", "organization", id).after(&organization),
+    )?;
     Ok((id, true))
 }
 

@@ -62,6 +62,15 @@ typed_id!(
     ProjectId
 );
 
+typed_id!(
+    /// A user's id.
+    UserId
+);
+typed_id!(
+    /// An API key's id (not the key).
+    ApiKeyId
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

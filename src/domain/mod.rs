@@ -8,9 +8,10 @@ pub mod organization;
 pub mod plan;
 pub mod project;
 pub mod status;
+pub mod user;
 pub mod validation;
 
-pub use ids::{CategoryId, OrganizationId, PlanId, ProjectId};
+pub use ids::{ApiKeyId, CategoryId, OrganizationId, PlanId, ProjectId, UserId};
 pub use money::Money;
 pub use status::ProjectStatus;
 pub use validation::FieldError;

@@ -3,7 +3,7 @@
 use std::{fmt, iter::Sum, str::FromStr};
 
 use rust_decimal::Decimal;
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A non-negative amount of yuan, exact to the fen.
 ///
@@ -92,6 +92,19 @@ impl Serialize for Money {
     }
 }
 
+/// Input: a string (`"1234.50"`) or a JSON number, parsed exactly as written (the JSON
+/// parser keeps the number's text), by the same rules.
+impl<'de> Deserialize<'de> for Money {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = match serde_json::Value::deserialize(deserializer)? {
+            serde_json::Value::String(text) => text,
+            serde_json::Value::Number(number) => number.to_string(),
+            _ => return Err(serde::de::Error::custom(MoneyError::Malformed)),
+        };
+        Money::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
 impl std::ops::Add for Money {
     type Output = Money;
 
@@ -167,6 +180,17 @@ mod tests {
         ];
         for (text, error) in cases {
             assert_eq!(Money::parse(text), Err(error), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn json_input_is_a_string_or_a_number_taken_exactly_as_written() {
+        let parse = |json: &str| serde_json::from_str::<Money>(json).map(|m| m.to_string());
+        assert_eq!(parse("\"1.23\"").unwrap(), "1.23");
+        assert_eq!(parse("1.23").unwrap(), "1.23");
+        assert_eq!(parse("123456789012345.67").unwrap(), "123456789012345.67");
+        for bad in ["1.230", "\"1.230\"", "-1", "1e3", "true", "null", "[1]", "\" 1\""] {
+            assert!(parse(bad).is_err(), "{bad}");
         }
     }
 

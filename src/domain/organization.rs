@@ -57,3 +57,25 @@ impl fmt::Display for OrganizationKind {
         f.write_str(self.as_str())
     }
 }
+
+/// An organization as the administration API shows it.
+#[derive(Debug, Clone, serde::Serialize, ToSchema)]
+pub struct Organization {
+    #[schema(value_type = String, format = Uuid)]
+    pub id: super::OrganizationId,
+    #[schema(example = "县生态环境部门")]
+    pub name: String,
+    pub kind: OrganizationKind,
+    /// An inactive organization keeps its projects but gets no new ones or new users.
+    pub active: bool,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// An organization's name: 1–200 characters, not blank.
+pub fn parse_organization_name(text: &str) -> Result<String, &'static str> {
+    let trimmed = text.trim();
+    if trimmed.is_empty() || trimmed.chars().count() > 200 {
+        return Err("must be 1 to 200 characters, not blank");
+    }
+    Ok(trimmed.to_owned())
+}

@@ -2,7 +2,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{Money, OrganizationId, ProjectId, ProjectStatus};
+use super::{FieldError, Money, OrganizationId, ProjectId, ProjectStatus};
 
 /// A registered project as every reader sees it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -165,6 +165,33 @@ mod tests {
     }
 
     #[test]
+    fn sources_above_the_total_and_years_out_of_order_are_named() {
+        let details = ProjectDetails {
+            name: "洞鹿风电项目".into(),
+            start_year: Some(2024),
+            end_year: Some(2023),
+            total: Some(yuan("100.00")),
+            sources: FundingSources {
+                central: Some(yuan("60.00")),
+                county: Some(yuan("40.01")),
+                ..FundingSources::default()
+            },
+            ..ProjectDetails::default()
+        };
+        let fields: Vec<_> = details.check().into_iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["end_year", "investment"]);
+    }
+
+    #[test]
+    fn national_codes_follow_the_platforms_pattern() {
+        assert!(is_national_code("2021-500235-44-01-123456"));
+        assert!(is_national_code("2021-500235-44-01-12345X"));
+        for bad in ["2021-500235-44-01-1234567", "2021-50023-44-01-123456", "2021-500235-44-01-12345x", ""] {
+            assert!(!is_national_code(bad), "{bad}");
+        }
+    }
+
+    #[test]
     fn without_sources_secured_is_zero_and_without_total_gap_is_unset() {
         let investment = Investment::new(None, FundingSources::default());
         assert_eq!(investment.secured.to_string(), "0.00");
@@ -187,5 +214,98 @@ mod code_tests {
         assert_eq!(project_code("YY", "LC", 1), "YY-LC-001");
         assert_eq!(project_code("YY", "POL", 82), "YY-POL-082");
         assert_eq!(project_code("YY", "ECO", 1234), "YY-ECO-1234");
+    }
+}
+
+/// What an owner may set on a project, checked as a whole: the rules that span fields
+/// (years in order, sources within the total) hold for every project that exists.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProjectDetails {
+    pub name: String,
+    pub description: String,
+    pub location: Option<String>,
+    pub scale: Option<String>,
+    pub lead_department: Option<OrganizationId>,
+    pub implementing_org: Option<OrganizationId>,
+    pub start_year: Option<i32>,
+    pub end_year: Option<i32>,
+    pub total: Option<Money>,
+    pub sources: FundingSources,
+    pub national_code: Option<String>,
+    pub source_ref: Option<String>,
+}
+
+pub const MAX_NAME_CHARS: usize = 200;
+pub const MAX_DESCRIPTION_CHARS: usize = 10_000;
+const MAX_SHORT_TEXT_CHARS: usize = 200;
+const YEARS: std::ops::RangeInclusive<i32> = 1900..=2100;
+
+/// Trims text; blank becomes `None`.
+pub fn optional_text(text: Option<String>) -> Option<String> {
+    text.map(|text| text.trim().to_owned()).filter(|text| !text.is_empty())
+}
+
+/// A 全国投资项目在线审批监管平台 code: `YYYY-RRRRRR-DD-TT-NNNNNC` (year, region code,
+/// two two-digit classifications, five-digit sequence and a check character).
+pub fn is_national_code(code: &str) -> bool {
+    let parts: Vec<&str> = code.split('-').collect();
+    let digits = |part: &str, len: usize| part.len() == len && part.bytes().all(|b| b.is_ascii_digit());
+    parts.len() == 5
+        && digits(parts[0], 4)
+        && digits(parts[1], 6)
+        && digits(parts[2], 2)
+        && digits(parts[3], 2)
+        && parts[4].len() == 6
+        && digits(&parts[4][..5], 5)
+        && parts[4].as_bytes()[5].is_ascii_alphanumeric()
+        && !parts[4].as_bytes()[5].is_ascii_lowercase()
+}
+
+impl ProjectDetails {
+    /// Every rule that does not need the database; names each field that breaks one.
+    pub fn check(&self) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        let chars = |text: &str| text.chars().count();
+        if self.name.trim().is_empty() || chars(&self.name) > MAX_NAME_CHARS {
+            errors.push(FieldError::new("name", "must be 1 to 200 characters, not blank"));
+        }
+        if chars(&self.description) > MAX_DESCRIPTION_CHARS {
+            errors.push(FieldError::new("description", "must be at most 10000 characters"));
+        }
+        for (field, text) in [
+            ("location", &self.location),
+            ("scale", &self.scale),
+            ("source_ref", &self.source_ref),
+        ] {
+            if text.as_deref().is_some_and(|text| chars(text) > MAX_SHORT_TEXT_CHARS) {
+                errors.push(FieldError::new(field, "must be at most 200 characters"));
+            }
+        }
+        for (field, year) in [("start_year", self.start_year), ("end_year", self.end_year)] {
+            if year.is_some_and(|year| !YEARS.contains(&year)) {
+                errors.push(FieldError::new(field, "must be a year from 1900 to 2100"));
+            }
+        }
+        if let (Some(start), Some(end)) = (self.start_year, self.end_year) {
+            if end < start {
+                errors.push(FieldError::new("end_year", "must not be before start_year"));
+            }
+        }
+        if self.national_code.as_deref().is_some_and(|code| !is_national_code(code)) {
+            errors.push(FieldError::new(
+                "national_code",
+                "must be a 24-character national project code YYYY-RRRRRR-DD-TT-NNNNNC",
+            ));
+        }
+        if let Some(total) = self.total {
+            let secured = self.sources.secured();
+            if secured > total {
+                errors.push(FieldError::new(
+                    "investment",
+                    format!("the funding sources add up to {secured}, more than the total {total}"),
+                ));
+            }
+        }
+        errors
     }
 }

@@ -1,6 +1,7 @@
 use actix_web::{HttpResponse, web};
 
 use crate::{
+    auth::{Caller, policy},
     db::{self, Database},
     domain::plan::{Category, Plan},
     error::{AppError, Problem},
@@ -12,8 +13,13 @@ fn no_such_plan(code: &str) -> AppError {
 
 /// All plans the registry holds.
 #[utoipa::path(get, path = "/api/v1/plans", tag = "plans",
-    responses((status = 200, description = "the plans, by code", body = Vec<Plan>)))]
-pub async fn list(db: web::Data<Database>) -> Result<HttpResponse, AppError> {
+    security(("bearer" = []), ("api_key" = [])),
+    responses(
+        (status = 200, description = "the plans, by code", body = Vec<Plan>),
+        (status = 401, description = "no valid credentials", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn list(db: web::Data<Database>, caller: Caller) -> Result<HttpResponse, AppError> {
+    policy::read_catalogue(&caller)?;
     let plans = db
         .run(|conn| db::plans::list(conn).map_err(AppError::from))
         .await?;
@@ -25,8 +31,10 @@ pub async fn list(db: web::Data<Database>) -> Result<HttpResponse, AppError> {
     params(("code" = String, Path, description = "the plan's code", example = "yunyang-eco-2021-2025")),
     responses(
         (status = 200, description = "the plan", body = Plan),
+        (status = 401, description = "no valid credentials", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "no such plan", body = Problem, content_type = "application/problem+json"),
-    ))]
+    ),
+    security(("bearer" = []), ("api_key" = [])))]
 pub async fn get(
     db: web::Data<Database>,
     code: web::Path<String>,
@@ -45,8 +53,10 @@ pub async fn get(
     params(("code" = String, Path, description = "the plan's code", example = "yunyang-eco-2021-2025")),
     responses(
         (status = 200, description = "the categories in the plan's order", body = Vec<Category>),
+        (status = 401, description = "no valid credentials", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "no such plan", body = Problem, content_type = "application/problem+json"),
-    ))]
+    ),
+    security(("bearer" = []), ("api_key" = [])))]
 pub async fn categories(
     db: web::Data<Database>,
     code: web::Path<String>,

@@ -1,14 +1,17 @@
 use actix_web::{HttpRequest, HttpResponse, http::header, web};
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use utoipa::ToSchema;
 
+use super::body;
 use crate::{
+    auth::{Caller, policy},
     db::{self, Database},
     domain::{
-        FieldError, ProjectId,
+        FieldError, Money, OrganizationId, ProjectId,
         listing::{Cursor, PageLimit, ProjectFilter, ProjectSort, SearchText},
-        project::Project,
+        project::{FundingSources, Project, ProjectDetails, optional_text},
     },
     error::{AppError, Problem},
 };
@@ -124,9 +127,12 @@ fn parse_rfc3339(text: &str) -> Option<DateTime<Utc>> {
     ),
     responses(
         (status = 200, description = "one page", body = ProjectPage),
+        (status = 401, description = "no valid credentials", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "a parameter is invalid", body = Problem, content_type = "application/problem+json"),
-    ))]
-pub async fn list(db: web::Data<Database>, request: HttpRequest) -> Result<HttpResponse, AppError> {
+    ),
+    security(("bearer" = []), ("api_key" = [])))]
+pub async fn list(db: web::Data<Database>, caller: Caller, request: HttpRequest) -> Result<HttpResponse, AppError> {
+    policy::read_catalogue(&caller)?;
     let params = ListParams::parse(request.query_string())?;
     let page = db
         .run(move |conn| {
@@ -156,9 +162,12 @@ pub fn etag(project: &Project) -> header::EntityTag {
     responses(
         (status = 200, description = "the project", body = Project,
             headers(("ETag" = String, description = "the project's version, e.g. \"7\""))),
+        (status = 401, description = "no valid credentials", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "no such project", body = Problem, content_type = "application/problem+json"),
-    ))]
-pub async fn get(db: web::Data<Database>, id: web::Path<String>) -> Result<HttpResponse, AppError> {
+    ),
+    security(("bearer" = []), ("api_key" = [])))]
+pub async fn get(db: web::Data<Database>, caller: Caller, id: web::Path<String>) -> Result<HttpResponse, AppError> {
+    policy::read_catalogue(&caller)?;
     let not_found = || AppError::NotFound(format!("no project has the id {id}"));
     let project_id: ProjectId = id.parse().map_err(|_| not_found())?;
     let project = db
@@ -167,6 +176,112 @@ pub async fn get(db: web::Data<Database>, id: web::Path<String>) -> Result<HttpR
         .ok_or_else(not_found)?;
     Ok(HttpResponse::Ok()
         .insert_header(header::ETag(etag(&project)))
+        .json(project))
+}
+
+/// Planned investment and funding sources as written by a client, in yuan: strings
+/// (`"1234.50"`) or exact JSON numbers, at most two decimals.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InvestmentInput {
+    /// 计划总投资
+    #[schema(value_type = Option<String>, example = "120000000.00")]
+    pub total: Option<Money>,
+    #[schema(value_type = Option<String>)]
+    pub central: Option<Money>,
+    #[schema(value_type = Option<String>)]
+    pub municipal: Option<Money>,
+    #[schema(value_type = Option<String>)]
+    pub county: Option<Money>,
+    #[schema(value_type = Option<String>)]
+    pub special_bonds: Option<Money>,
+    #[schema(value_type = Option<String>)]
+    pub social_capital: Option<Money>,
+    #[schema(value_type = Option<String>)]
+    pub financial: Option<Money>,
+    #[schema(value_type = Option<String>)]
+    pub other: Option<Money>,
+}
+
+/// A project to register; it starts in `reserve`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewProject {
+    #[schema(example = "yunyang-eco-2021-2025")]
+    pub plan: String,
+    #[schema(example = "low_carbon")]
+    pub category: String,
+    #[schema(example = "宝坪光伏二期项目")]
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    pub location: Option<String>,
+    pub scale: Option<String>,
+    /// Required: a department registers only projects it leads.
+    #[schema(value_type = String, format = Uuid)]
+    pub lead_department: OrganizationId,
+    /// A platform company registers only projects it implements.
+    #[schema(value_type = Option<String>, format = Uuid)]
+    pub implementing_org: Option<OrganizationId>,
+    pub start_year: Option<i32>,
+    pub end_year: Option<i32>,
+    pub investment: Option<InvestmentInput>,
+    pub national_code: Option<String>,
+    pub source_ref: Option<String>,
+}
+
+impl From<NewProject> for ProjectDetails {
+    fn from(request: NewProject) -> Self {
+        let investment = request.investment.unwrap_or_default();
+        ProjectDetails {
+            name: request.name,
+            description: request.description,
+            location: optional_text(request.location),
+            scale: optional_text(request.scale),
+            lead_department: Some(request.lead_department),
+            implementing_org: request.implementing_org,
+            start_year: request.start_year,
+            end_year: request.end_year,
+            total: investment.total,
+            sources: FundingSources {
+                central: investment.central,
+                municipal: investment.municipal,
+                county: investment.county,
+                special_bonds: investment.special_bonds,
+                social_capital: investment.social_capital,
+                financial: investment.financial,
+                other: investment.other,
+            },
+            national_code: optional_text(request.national_code),
+            source_ref: optional_text(request.source_ref),
+        }
+    }
+}
+
+/// Registers a project (status `reserve`).
+#[utoipa::path(post, path = "/api/v1/projects", tag = "projects", request_body = NewProject,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "registered", body = Project,
+            headers(("ETag" = String, description = "the version, \"1\""), ("Location" = String))),
+        (status = 401, description = "no valid credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "the caller may not register this project", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 422, description = "invalid", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn create(db: web::Data<Database>, caller: Caller, request: web::Json<Value>) -> Result<HttpResponse, AppError> {
+    policy::project_registrar(&caller)?;
+    let request: NewProject = body::parse(request)?;
+    policy::create_project(&caller, request.lead_department, request.implementing_org)?;
+    let (plan, category) = (request.plan.clone(), request.category.clone());
+    let details = ProjectDetails::from(request);
+    let actor = caller.actor();
+    let project = db
+        .write(move |conn| db::projects::register(conn, &plan, &category, details, &actor))
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header(header::ETag(etag(&project)))
+        .insert_header((header::LOCATION, format!("/api/v1/projects/{}", project.id)))
         .json(project))
 }
 

@@ -1,0 +1,115 @@
+//! Access tokens: JWT, HS256 only, with issuer, audience, expiry, not-before, issued-at and
+//! a token id, all required and checked.
+
+use anyhow::{Context, ensure};
+use chrono::Utc;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::UserId;
+
+pub const ISSUER: &str = "portfolio-registry";
+pub const AUDIENCE: &str = "portfolio-registry-api";
+/// Shortest `JWT_SECRET` accepted, in bytes.
+pub const MIN_SECRET_BYTES: usize = 32;
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Claims {
+    sub: String,
+    iss: String,
+    aud: String,
+    exp: i64,
+    nbf: i64,
+    iat: i64,
+    jti: String,
+    /// The user's token version when issued: a password change bumps it.
+    ver: i32,
+}
+
+/// Whose token it is, once it has been verified.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenSubject {
+    pub user_id: UserId,
+    pub token_version: i32,
+}
+
+pub struct TokenKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+    ttl_seconds: i64,
+}
+
+impl TokenKeys {
+    pub fn new(secret: &[u8], ttl_seconds: u64) -> anyhow::Result<Self> {
+        ensure!(
+            secret.len() >= MIN_SECRET_BYTES,
+            "JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes"
+        );
+        // Pinned: exactly HS256, and every registered claim the registry sets is required.
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.set_issuer(&[ISSUER]);
+        validation.set_audience(&[AUDIENCE]);
+        validation.set_required_spec_claims(&["exp", "nbf", "iat", "iss", "aud", "sub"]);
+        validation.validate_nbf = true;
+        validation.leeway = 30;
+        Ok(Self {
+            encoding: EncodingKey::from_secret(secret).context("the token signing key")?,
+            decoding: DecodingKey::from_secret(secret).context("the token verifying key")?,
+            validation,
+            ttl_seconds: i64::try_from(ttl_seconds).context("TOKEN_TTL_SECONDS is too large")?,
+        })
+    }
+
+    pub fn ttl_seconds(&self) -> i64 {
+        self.ttl_seconds
+    }
+
+    pub fn issue(&self, subject: TokenSubject) -> anyhow::Result<String> {
+        let now = Utc::now().timestamp();
+        let claims = Claims {
+            sub: subject.user_id.to_string(),
+            iss: ISSUER.to_owned(),
+            aud: AUDIENCE.to_owned(),
+            exp: now + self.ttl_seconds,
+            nbf: now,
+            iat: now,
+            jti: uuid::Uuid::new_v4().to_string(),
+            ver: subject.token_version,
+        };
+        encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).context("signing a token")
+    }
+
+    /// The subject of a valid token; `None` for anything else (bad signature, other
+    /// algorithm, expired, not yet valid, wrong issuer or audience, malformed claims).
+    pub fn verify(&self, token: &str) -> Option<TokenSubject> {
+        let claims = decode::<Claims>(token, &self.decoding, &self.validation).ok()?.claims;
+        Some(TokenSubject {
+            user_id: claims.sub.parse().ok()?,
+            token_version: claims.ver,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_token_verifies_with_its_key_only() {
+        let keys = TokenKeys::new(&[7; 32], 60).unwrap();
+        let subject = TokenSubject {
+            user_id: UserId::new_random(),
+            token_version: 3,
+        };
+        let token = keys.issue(subject).unwrap();
+        assert_eq!(keys.verify(&token), Some(subject));
+        let other = TokenKeys::new(&[8; 32], 60).unwrap();
+        assert_eq!(other.verify(&token), None);
+    }
+
+    #[test]
+    fn a_short_secret_is_refused() {
+        assert!(TokenKeys::new(&[1; 31], 60).is_err());
+    }
+}

@@ -1,0 +1,133 @@
+use actix_web::{HttpRequest, HttpResponse, http::header, web};
+use serde::Deserialize;
+use serde_json::Value;
+use utoipa::ToSchema;
+
+use super::body;
+use crate::{
+    accounts::{self, LoginResponse},
+    auth::{self, Authenticator, Caller, password, policy},
+    db::{
+        self, Database,
+        audit::{self, Change},
+        users::UserChanges,
+    },
+    domain::user::{NewPassword, User},
+    error::{AppError, Problem},
+};
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    #[schema(example = "admin")]
+    pub username: String,
+    #[schema(example = "a long passphrase")]
+    pub password: String,
+}
+
+/// Exchanges a username and password for an access token.
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
+    responses(
+        (status = 200, description = "signed in", body = LoginResponse),
+        (status = 401, description = "unknown user or wrong password (the same answer for both)",
+            body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "the body is invalid", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "too many failures for this username or address",
+            body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "seconds to wait"))),
+    ))]
+pub async fn login(
+    database: web::Data<Database>,
+    authenticator: web::Data<Authenticator>,
+    request: HttpRequest,
+    credentials: web::Json<Value>,
+) -> Result<HttpResponse, AppError> {
+    let credentials: LoginRequest = body::parse(credentials)?;
+    // The peer address, not a forwarded header a client could forge.
+    let address = request.peer_addr().map(|peer| peer.ip().to_string()).unwrap_or_default();
+    let response = accounts::login(
+        &database,
+        &authenticator,
+        credentials.username,
+        credentials.password,
+        address,
+        auth::request_id(&request),
+    )
+    .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(response))
+}
+
+/// The caller.
+#[utoipa::path(get, path = "/api/v1/me", tag = "auth", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "the signed-in user", body = User),
+        (status = 401, description = "no valid credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "API keys have no user", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn me(database: web::Data<Database>, caller: Caller) -> Result<HttpResponse, AppError> {
+    let id = policy::user(&caller)?.id;
+    let user = database
+        .run(move |conn| db::users::find(conn, id).map_err(AppError::from))
+        .await?
+        .ok_or(AppError::Unauthorized)?;
+    Ok(HttpResponse::Ok().json(user))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    pub current_password: String,
+    /// At least 12 characters, not a common password.
+    pub new_password: String,
+}
+
+/// Changes the caller's password; every token issued before stops working.
+#[utoipa::path(post, path = "/api/v1/me/password", tag = "auth", security(("bearer" = [])),
+    request_body = PasswordChange,
+    responses(
+        (status = 204, description = "changed; sign in again"),
+        (status = 401, description = "no valid credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "API keys have no password", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "wrong current password, or a new one the policy refuses",
+            body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn change_password(
+    database: web::Data<Database>,
+    caller: Caller,
+    change: web::Json<Value>,
+) -> Result<HttpResponse, AppError> {
+    let id = policy::user(&caller)?.id;
+    let change: PasswordChange = body::parse(change)?;
+    let new_password =
+        NewPassword::parse(&change.new_password).map_err(|why| AppError::validation("new_password", why))?;
+    let account = database
+        .run(move |conn| db::users::find_account(conn, id).map_err(AppError::from))
+        .await?
+        .ok_or(AppError::Unauthorized)?;
+    let new_hash = actix_web::web::block(move || {
+        if !password::verify(&change.current_password, &account.password_hash) {
+            return Err(AppError::validation("current_password", "is not your current password"));
+        }
+        Ok(password::hash(&new_password)?)
+    })
+    .await
+    .map_err(|error| AppError::Internal(error.into()))??;
+    let actor = caller.actor();
+    database
+        .write(move |conn| {
+            db::users::update(
+                conn,
+                id,
+                UserChanges {
+                    password_hash: Some(new_hash),
+                    ..UserChanges::default()
+                },
+            )?;
+            audit::record(conn, &actor, Change::new("user.password_change", "user", id))?;
+            Ok::<_, AppError>(())
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,94 @@
+//! Reading JSON request bodies into typed requests, with errors that name the field.
+
+use actix_web::web;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::error::AppError;
+
+/// Fields the registry computes or owns: sending one is refused with a clear message.
+const READ_ONLY_FIELDS: &[&str] = &[
+    "id", "code", "status", "version", "secured", "gap", "completed_investment", "progress_pct",
+    "created_at", "updated_at", "registered_count", "key", "revoked_at", "created_by",
+];
+
+/// Parses a JSON object body into `T` (which denies unknown fields): a wrong type, an
+/// unknown or read-only field is a 422 naming the field.
+pub fn parse<T: DeserializeOwned>(body: web::Json<Value>) -> Result<T, AppError> {
+    let value = body.into_inner();
+    if !value.is_object() {
+        return Err(AppError::validation("body", "must be a JSON object"));
+    }
+    serde_path_to_error::deserialize(value).map_err(|error| {
+        let path = error.path().to_string();
+        let message = error.into_inner().to_string();
+        let message = message.split(" at line ").next().unwrap_or(&message).to_owned();
+        let quoted = |prefix: &str| {
+            message
+                .strip_prefix(prefix)
+                .and_then(|rest| rest.split('`').next())
+                .map(str::to_owned)
+        };
+        let within = |name: &str| match path.as_str() {
+            "." => name.to_owned(),
+            parent => format!("{parent}.{name}"),
+        };
+        if quoted("unknown field `").is_some() {
+            // The path already ends with the unknown field.
+            let leaf = path.rsplit('.').next().unwrap_or(&path);
+            let why = if READ_ONLY_FIELDS.contains(&leaf) {
+                "is read-only"
+            } else {
+                "is not a field of this request"
+            };
+            return AppError::validation(path.clone(), why);
+        }
+        if let Some(missing) = quoted("missing field `") {
+            return AppError::validation(within(&missing), "is required");
+        }
+        let field = if path == "." { "body".to_owned() } else { path };
+        AppError::validation(field, message)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::Deserialize;
+    use serde_json::json;
+
+    use super::*;
+    use crate::domain::Money;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Outer {
+        name: String,
+        inner: Option<Inner>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Inner {
+        total: Option<Money>,
+    }
+
+    fn field_of(value: Value) -> (String, String) {
+        match parse::<Outer>(web::Json(value)) {
+            Err(AppError::Validation(errors)) => (errors[0].field.clone(), errors[0].message.clone()),
+            other => panic!("expected a validation error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn errors_name_the_field_wherever_it_is() {
+        assert_eq!(field_of(json!({"name": 5})).0, "name");
+        assert_eq!(field_of(json!({"name": "x", "inner": {"total": "1.234"}})).0, "inner.total");
+        assert_eq!(field_of(json!({"name": "x", "colour": 1})), ("colour".into(), "is not a field of this request".into()));
+        assert_eq!(field_of(json!({"name": "x", "inner": {"gap": "1"}})), ("inner.gap".into(), "is read-only".into()));
+        assert_eq!(field_of(json!({"name": "x", "status": "completed"})).1, "is read-only");
+        assert_eq!(field_of(json!({})), ("name".into(), "is required".into()));
+        assert_eq!(field_of(json!([1])).0, "body");
+    }
+}

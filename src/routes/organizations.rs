@@ -1,0 +1,163 @@
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+use serde_json::Value;
+use utoipa::ToSchema;
+
+use super::body;
+use crate::{
+    auth::{Caller, policy},
+    db::{
+        self, Database,
+        audit::{self, Change},
+    },
+    domain::{
+        OrganizationId,
+        organization::{Organization, OrganizationKind, parse_organization_name},
+    },
+    error::{AppError, Problem},
+};
+
+fn not_found(id: &str) -> AppError {
+    AppError::NotFound(format!("no organization has the id {id}"))
+}
+
+/// All organizations (plan office only).
+#[utoipa::path(get, path = "/api/v1/organizations", tag = "administration", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "the organizations, by name", body = Vec<Organization>),
+        (status = 401, description = "no valid credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "not the plan office", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn list(database: web::Data<Database>, caller: Caller) -> Result<HttpResponse, AppError> {
+    policy::plan_office(&caller)?;
+    let organizations = database
+        .run(|conn| db::organizations::list(conn).map_err(AppError::from))
+        .await?;
+    Ok(HttpResponse::Ok().json(organizations))
+}
+
+/// One organization (plan office only).
+#[utoipa::path(get, path = "/api/v1/organizations/{id}", tag = "administration", security(("bearer" = [])),
+    params(("id" = String, Path, format = Uuid)),
+    responses(
+        (status = 200, description = "the organization", body = Organization),
+        (status = 401, description = "no valid credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "not the plan office", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "no such organization", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn get(
+    database: web::Data<Database>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    policy::plan_office(&caller)?;
+    let organization_id: OrganizationId = id.parse().map_err(|_| not_found(&id))?;
+    let organization = database
+        .run(move |conn| db::organizations::find(conn, organization_id).map_err(AppError::from))
+        .await?
+        .ok_or_else(|| not_found(&id))?;
+    Ok(HttpResponse::Ok().json(organization))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewOrganization {
+    #[schema(example = "云阳县城市发展投资集团有限公司")]
+    pub name: String,
+    pub kind: OrganizationKind,
+}
+
+/// Registers an organization (plan office only).
+#[utoipa::path(post, path = "/api/v1/organizations", tag = "administration", security(("bearer" = [])),
+    request_body = NewOrganization,
+    responses(
+        (status = 201, description = "registered", body = Organization),
+        (status = 401, description = "no valid credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "not the plan office", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "the name is taken", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "invalid", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn create(
+    database: web::Data<Database>,
+    caller: Caller,
+    request: web::Json<Value>,
+) -> Result<HttpResponse, AppError> {
+    policy::plan_office(&caller)?;
+    let request: NewOrganization = body::parse(request)?;
+    let name = parse_organization_name(&request.name).map_err(|why| AppError::validation("name", why))?;
+    let actor = caller.actor();
+    let organization = database
+        .write(move |conn| {
+            if db::organizations::find_by_name(conn, &name)?.is_some() {
+                return Err(AppError::Conflict(format!("an organization is already named {name:?}")));
+            }
+            let organization = db::organizations::insert(conn, &name, request.kind)?;
+            audit::record(
+                conn,
+                &actor,
+                Change::new("organization.create", "organization", organization.id).after(&organization),
+            )?;
+            Ok(organization)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(organization))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrganizationChanges {
+    pub name: Option<String>,
+    /// `false` deactivates: no new projects or users for it.
+    pub active: Option<bool>,
+}
+
+/// Renames or (de)activates an organization (plan office only).
+#[utoipa::path(patch, path = "/api/v1/organizations/{id}", tag = "administration", security(("bearer" = [])),
+    params(("id" = String, Path, format = Uuid)),
+    request_body = OrganizationChanges,
+    responses(
+        (status = 200, description = "changed", body = Organization),
+        (status = 401, description = "no valid credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "not the plan office", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "no such organization", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "the name is taken", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "invalid", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn update(
+    database: web::Data<Database>,
+    caller: Caller,
+    id: web::Path<String>,
+    request: web::Json<Value>,
+) -> Result<HttpResponse, AppError> {
+    policy::plan_office(&caller)?;
+    let organization_id: OrganizationId = id.parse().map_err(|_| not_found(&id))?;
+    let changes: OrganizationChanges = body::parse(request)?;
+    let name = changes
+        .name
+        .as_deref()
+        .map(parse_organization_name)
+        .transpose()
+        .map_err(|why| AppError::validation("name", why))?;
+    let actor = caller.actor();
+    let organization = database
+        .write(move |conn| {
+            let before = db::organizations::find(conn, organization_id)?.ok_or_else(|| not_found(&id))?;
+            if let Some(name) = &name {
+                let taken = db::organizations::find_by_name(conn, name)?;
+                if taken.is_some_and(|other| other.id != organization_id) {
+                    return Err(AppError::Conflict(format!("an organization is already named {name:?}")));
+                }
+            }
+            let after = db::organizations::update(conn, organization_id, name.as_deref(), changes.active)?;
+            audit::record(
+                conn,
+                &actor,
+                Change::new("organization.update", "organization", organization_id)
+                    .before(&before)
+                    .after(&after),
+            )?;
+            Ok(after)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(organization))
+}
