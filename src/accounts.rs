@@ -33,10 +33,13 @@ pub fn ensure_first_admin(conn: &mut DbConnection, password: Option<&str>) -> an
         let generated = password.is_none().then(|| auth::random_token(18));
         let password = NewPassword::parse(password.or(generated.as_deref()).unwrap_or_default())
             .map_err(|why| anyhow::anyhow!("ADMIN_PASSWORD {why}"))?;
-        let organization = match db::organizations::first_of_kind(conn, OrganizationKind::PlanOffice)? {
-            Some(organization) => organization,
-            None => db::organizations::insert(conn, PLAN_OFFICE_NAME, OrganizationKind::PlanOffice)?,
-        };
+        let organization =
+            match db::organizations::first_of_kind(conn, OrganizationKind::PlanOffice)? {
+                Some(organization) => organization,
+                None => {
+                    db::organizations::insert(conn, PLAN_OFFICE_NAME, OrganizationKind::PlanOffice)?
+                }
+            };
         let username = Username::parse("admin").expect("a valid username");
         let user = db::users::insert(
             conn,
@@ -48,7 +51,11 @@ pub fn ensure_first_admin(conn: &mut DbConnection, password: Option<&str>) -> an
                 organization_id: organization.id,
             },
         )?;
-        audit::record(conn, &Actor::system(), Change::new("user.create", "user", user.id).after(&user))?;
+        audit::record(
+            conn,
+            &Actor::system(),
+            Change::new("user.create", "user", user.id).after(&user),
+        )?;
         match generated {
             Some(generated) => println!(
                 "Created the plan office user `admin` with the password {generated} \
@@ -68,13 +75,20 @@ pub fn check_membership(
     role_field: &str,
 ) -> Result<(), AppError> {
     match db::organizations::find(conn, organization_id)? {
-        None => Err(AppError::validation("organization_id", "no organization has this id")),
-        Some(organization) if !organization.active => {
-            Err(AppError::validation("organization_id", "the organization is deactivated"))
-        }
+        None => Err(AppError::validation(
+            "organization_id",
+            "no organization has this id",
+        )),
+        Some(organization) if !organization.active => Err(AppError::validation(
+            "organization_id",
+            "the organization is deactivated",
+        )),
         Some(organization) if !role.fits(organization.kind) => Err(AppError::validation(
             role_field,
-            format!("a {role} user cannot belong to a {} organization", organization.kind),
+            format!(
+                "a {role} user cannot belong to a {} organization",
+                organization.kind
+            ),
         )),
         Some(_) => Ok(()),
     }
@@ -96,7 +110,8 @@ pub fn add_user(
     let user = conn.write_transaction(|conn| {
         let organization = db::organizations::find_by_name(conn, organization_name)?
             .ok_or_else(|| anyhow::anyhow!("no organization is named {organization_name:?}"))?;
-        check_membership(conn, role, organization.id, "role").map_err(|error| anyhow::anyhow!("{error:?}"))?;
+        check_membership(conn, role, organization.id, "role")
+            .map_err(|error| anyhow::anyhow!("{error:?}"))?;
         if db::users::find_account_by_username(conn, username.as_str())?.is_some() {
             bail!("the username {:?} is taken", username.as_str());
         }
@@ -110,7 +125,11 @@ pub fn add_user(
                 organization_id: organization.id,
             },
         )?;
-        audit::record(conn, &Actor::system(), Change::new("user.create", "user", user.id).after(&user))?;
+        audit::record(
+            conn,
+            &Actor::system(),
+            Change::new("user.create", "user", user.id).after(&user),
+        )?;
         Ok(user)
     })?;
     Ok((user, generated))
@@ -122,7 +141,9 @@ pub fn jwt_secret(settings: &Settings) -> anyhow::Result<Vec<u8>> {
         return Ok(secret.as_bytes().to_vec());
     }
     let DatabaseUrl::Sqlite(database) = &settings.database_url else {
-        bail!("set JWT_SECRET (at least 32 bytes): every instance on PostgreSQL must sign tokens alike");
+        bail!(
+            "set JWT_SECRET (at least 32 bytes): every instance on PostgreSQL must sign tokens alike"
+        );
     };
     let path = database
         .parent()
@@ -181,10 +202,14 @@ pub async fn login(
         })
         .await?;
     if let Some(retry_after_seconds) = blocked {
-        return Err(AppError::TooManyRequests { retry_after_seconds });
+        return Err(AppError::TooManyRequests {
+            retry_after_seconds,
+        });
     }
 
-    let stored_hash = account.as_ref().map(|account| account.password_hash.clone());
+    let stored_hash = account
+        .as_ref()
+        .map(|account| account.password_hash.clone());
     let password_matches = actix_web::web::block(move || match stored_hash {
         Some(stored) => password::verify(&password, &stored),
         None => {
@@ -200,8 +225,18 @@ pub async fn login(
         database
             .write(move |conn| {
                 let at = db::now();
-                login_throttle::record_failure(conn, &user_subject, login_throttle::USERNAME_LIMIT, at)?;
-                login_throttle::record_failure(conn, &address_subject, login_throttle::ADDRESS_LIMIT, at)?;
+                login_throttle::record_failure(
+                    conn,
+                    &user_subject,
+                    login_throttle::USERNAME_LIMIT,
+                    at,
+                )?;
+                login_throttle::record_failure(
+                    conn,
+                    &address_subject,
+                    login_throttle::ADDRESS_LIMIT,
+                    at,
+                )?;
                 Ok::<_, AppError>(())
             })
             .await?;

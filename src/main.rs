@@ -98,8 +98,13 @@ async fn main() -> anyhow::Result<()> {
                 let database = Database::connect(&settings.database_url, settings.pool)?;
                 let mut conn = database.connection()?;
                 conn.run_migrations()?;
-                let (user, generated) =
-                    accounts::add_user(&mut conn, &username, role, &organization, password.as_deref())?;
+                let (user, generated) = accounts::add_user(
+                    &mut conn,
+                    &username,
+                    role,
+                    &organization,
+                    password.as_deref(),
+                )?;
                 println!("added {} ({}) in {organization}", user.username, user.role);
                 if let Some(generated) = generated {
                     println!("password (shown only this once): {generated}");

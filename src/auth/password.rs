@@ -52,7 +52,10 @@ mod tests {
     fn a_hash_is_argon2id_with_owasp_parameters_and_verifies_only_its_password() {
         let password = NewPassword::parse("correct horse battery").unwrap();
         let stored = hash(&password).unwrap();
-        assert!(stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{stored}");
+        assert!(
+            stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{stored}"
+        );
         assert!(verify("correct horse battery", &stored));
         assert!(!verify("correct horse battery!", &stored));
         assert!(!verify("correct horse battery", "not a hash"));

@@ -20,7 +20,9 @@ pub fn read_catalogue(_caller: &Caller) -> Result<(), AppError> {
 pub fn user(caller: &Caller) -> Result<&UserPrincipal, AppError> {
     match &caller.principal {
         Principal::User(user) => Ok(user),
-        Principal::ApiKey(_) => Err(forbidden("an API key may only read projects, plans and summaries")),
+        Principal::ApiKey(_) => Err(forbidden(
+            "an API key may only read projects, plans and summaries",
+        )),
     }
 }
 
@@ -56,7 +58,9 @@ pub fn create_project(
         Role::Department if lead_department == user.organization_id => Ok(()),
         Role::Department => Err(forbidden("a department registers only projects it leads")),
         Role::PlatformCompany if implementing_org == Some(user.organization_id) => Ok(()),
-        Role::PlatformCompany => Err(forbidden("a platform company registers only projects it implements")),
+        Role::PlatformCompany => Err(forbidden(
+            "a platform company registers only projects it implements",
+        )),
         Role::Finance | Role::Viewer => Err(forbidden("this role does not register projects")),
     }
 }

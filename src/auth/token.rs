@@ -83,7 +83,9 @@ impl TokenKeys {
     /// The subject of a valid token; `None` for anything else (bad signature, other
     /// algorithm, expired, not yet valid, wrong issuer or audience, malformed claims).
     pub fn verify(&self, token: &str) -> Option<TokenSubject> {
-        let claims = decode::<Claims>(token, &self.decoding, &self.validation).ok()?.claims;
+        let claims = decode::<Claims>(token, &self.decoding, &self.validation)
+            .ok()?
+            .claims;
         Some(TokenSubject {
             user_id: claims.sub.parse().ok()?,
             token_version: claims.ver,

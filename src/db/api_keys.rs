@@ -62,7 +62,12 @@ pub fn find(conn: &mut DbConnection, id: ApiKeyId) -> QueryResult<Option<ApiKey>
         .transpose()
 }
 
-pub fn insert(conn: &mut DbConnection, name: &str, key_hash: &str, created_by: UserId) -> QueryResult<ApiKey> {
+pub fn insert(
+    conn: &mut DbConnection,
+    name: &str,
+    key_hash: &str,
+    created_by: UserId,
+) -> QueryResult<ApiKey> {
     let id = ApiKeyId::new_random();
     diesel::insert_into(api_keys::table)
         .values((

@@ -18,7 +18,11 @@ pub const USERNAME_LIMIT: i32 = 5;
 pub const ADDRESS_LIMIT: i32 = 20;
 
 /// Seconds until the longest block among `subjects` ends; `None` when none is blocked.
-pub fn blocked_for(conn: &mut DbConnection, subjects: &[String], at: NaiveDateTime) -> QueryResult<Option<u64>> {
+pub fn blocked_for(
+    conn: &mut DbConnection,
+    subjects: &[String],
+    at: NaiveDateTime,
+) -> QueryResult<Option<u64>> {
     let until: Option<NaiveDateTime> = login_failures::table
         .filter(login_failures::subject.eq_any(subjects))
         .filter(login_failures::blocked_until.gt(at))
@@ -30,7 +34,12 @@ pub fn blocked_for(conn: &mut DbConnection, subjects: &[String], at: NaiveDateTi
 /// Counts a failure for `subject`, starting a new window when the last one is over, and
 /// blocking the subject when it reaches `limit`. One atomic upsert (both backends accept
 /// `ON CONFLICT`; `$n` placeholders are numbered in order of first use, as SQLite needs).
-pub fn record_failure(conn: &mut DbConnection, subject: &str, limit: i32, at: NaiveDateTime) -> QueryResult<()> {
+pub fn record_failure(
+    conn: &mut DbConnection,
+    subject: &str,
+    limit: i32,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
     diesel::sql_query(
         "INSERT INTO login_failures (subject, failures, window_started_at, blocked_until) \
          VALUES ($1, 1, $2, CASE WHEN 1 >= $3 THEN $4 ELSE NULL END) \

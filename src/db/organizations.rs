@@ -60,7 +60,10 @@ pub fn find_by_name(conn: &mut DbConnection, name: &str) -> QueryResult<Option<O
 }
 
 /// The first active organization of this kind, by name.
-pub fn first_of_kind(conn: &mut DbConnection, kind: OrganizationKind) -> QueryResult<Option<Organization>> {
+pub fn first_of_kind(
+    conn: &mut DbConnection,
+    kind: OrganizationKind,
+) -> QueryResult<Option<Organization>> {
     organizations::table
         .filter(organizations::kind.eq(kind.as_str()))
         .filter(organizations::active.eq(true))
@@ -72,7 +75,11 @@ pub fn first_of_kind(conn: &mut DbConnection, kind: OrganizationKind) -> QueryRe
         .transpose()
 }
 
-pub fn insert(conn: &mut DbConnection, name: &str, kind: OrganizationKind) -> QueryResult<Organization> {
+pub fn insert(
+    conn: &mut DbConnection,
+    name: &str,
+    kind: OrganizationKind,
+) -> QueryResult<Organization> {
     let id = OrganizationId::new_random();
     diesel::insert_into(organizations::table)
         .values((

@@ -452,14 +452,24 @@ pub fn insert(
 
 /// Checks the organizations a project names: the lead must be an active department, the
 /// implementing organization an active platform company or department.
-pub fn check_organizations(conn: &mut DbConnection, details: &ProjectDetails) -> Result<(), AppError> {
+pub fn check_organizations(
+    conn: &mut DbConnection,
+    details: &ProjectDetails,
+) -> Result<(), AppError> {
     let mut errors = Vec::new();
     let allowed = [
-        ("lead_department", details.lead_department, &[OrganizationKind::Department][..]),
+        (
+            "lead_department",
+            details.lead_department,
+            &[OrganizationKind::Department][..],
+        ),
         (
             "implementing_org",
             details.implementing_org,
-            &[OrganizationKind::PlatformCompany, OrganizationKind::Department][..],
+            &[
+                OrganizationKind::PlatformCompany,
+                OrganizationKind::Department,
+            ][..],
         ),
     ];
     for (field, id, kinds) in allowed {
@@ -469,14 +479,20 @@ pub fn check_organizations(conn: &mut DbConnection, details: &ProjectDetails) ->
             Some(organization) if !organization.active => {
                 errors.push(FieldError::new(field, "the organization is deactivated"))
             }
-            Some(organization) if !kinds.contains(&organization.kind) => errors.push(FieldError::new(
-                field,
-                format!("a {} cannot be the {field}", organization.kind),
-            )),
+            Some(organization) if !kinds.contains(&organization.kind) => {
+                errors.push(FieldError::new(
+                    field,
+                    format!("a {} cannot be the {field}", organization.kind),
+                ))
+            }
             Some(_) => {}
         }
     }
-    if errors.is_empty() { Ok(()) } else { Err(AppError::Validation(errors)) }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::Validation(errors))
+    }
 }
 
 /// Registers a project in `reserve` for `plan_code` / `category_code`, with its history
@@ -491,7 +507,10 @@ pub fn register(
     let mut errors = details.check();
     let plan_id = super::plans::find_id(conn, plan_code)?;
     if plan_id.is_none() {
-        errors.push(FieldError::new("plan", format!("no plan has the code {plan_code:?}")));
+        errors.push(FieldError::new(
+            "plan",
+            format!("no plan has the code {plan_code:?}"),
+        ));
     }
     let category_id = match plan_id {
         Some(plan_id) => categories::table
@@ -505,7 +524,10 @@ pub fn register(
         None => None,
     };
     if plan_id.is_some() && category_id.is_none() {
-        errors.push(FieldError::new("category", format!("the plan has no category {category_code:?}")));
+        errors.push(FieldError::new(
+            "category",
+            format!("the plan has no category {category_code:?}"),
+        ));
     }
     if let Err(AppError::Validation(more)) = check_organizations(conn, &details) {
         errors.extend(more);
@@ -533,6 +555,10 @@ pub fn register(
     };
     let id = insert(conn, &new, None)?;
     let project = find(conn, id)?.ok_or(diesel::result::Error::NotFound)?;
-    audit::record(conn, actor, Change::new("project.create", "project", id).after(&project))?;
+    audit::record(
+        conn,
+        actor,
+        Change::new("project.create", "project", id).after(&project),
+    )?;
     Ok(project)
 }

@@ -111,7 +111,11 @@ pub fn load(conn: &mut DbConnection, seeds: &SeedSet) -> anyhow::Result<SeedRepo
             );
             let id = insert(conn, &new, Some(&note))?;
             let project = super::projects::find(conn, id)?;
-            audit::record(conn, &Actor::system(), Change::new("project.create", "project", id).after(&project))?;
+            audit::record(
+                conn,
+                &Actor::system(),
+                Change::new("project.create", "project", id).after(&project),
+            )?;
             report.projects += 1;
         }
         Ok(report)

@@ -58,7 +58,10 @@ pub fn find_account(conn: &mut DbConnection, id: UserId) -> QueryResult<Option<A
         .transpose()
 }
 
-pub fn find_account_by_username(conn: &mut DbConnection, username: &str) -> QueryResult<Option<Account>> {
+pub fn find_account_by_username(
+    conn: &mut DbConnection,
+    username: &str,
+) -> QueryResult<Option<Account>> {
     users::table
         .filter(users::username.eq(username))
         .select(UserRow::as_select())

@@ -189,7 +189,16 @@ mod tests {
         assert_eq!(parse("\"1.23\"").unwrap(), "1.23");
         assert_eq!(parse("1.23").unwrap(), "1.23");
         assert_eq!(parse("123456789012345.67").unwrap(), "123456789012345.67");
-        for bad in ["1.230", "\"1.230\"", "-1", "1e3", "true", "null", "[1]", "\" 1\""] {
+        for bad in [
+            "1.230",
+            "\"1.230\"",
+            "-1",
+            "1e3",
+            "true",
+            "null",
+            "[1]",
+            "\" 1\"",
+        ] {
             assert!(parse(bad).is_err(), "{bad}");
         }
     }

@@ -186,7 +186,12 @@ mod tests {
     fn national_codes_follow_the_platforms_pattern() {
         assert!(is_national_code("2021-500235-44-01-123456"));
         assert!(is_national_code("2021-500235-44-01-12345X"));
-        for bad in ["2021-500235-44-01-1234567", "2021-50023-44-01-123456", "2021-500235-44-01-12345x", ""] {
+        for bad in [
+            "2021-500235-44-01-1234567",
+            "2021-50023-44-01-123456",
+            "2021-500235-44-01-12345x",
+            "",
+        ] {
             assert!(!is_national_code(bad), "{bad}");
         }
     }
@@ -242,14 +247,16 @@ const YEARS: std::ops::RangeInclusive<i32> = 1900..=2100;
 
 /// Trims text; blank becomes `None`.
 pub fn optional_text(text: Option<String>) -> Option<String> {
-    text.map(|text| text.trim().to_owned()).filter(|text| !text.is_empty())
+    text.map(|text| text.trim().to_owned())
+        .filter(|text| !text.is_empty())
 }
 
 /// A 全国投资项目在线审批监管平台 code: `YYYY-RRRRRR-DD-TT-NNNNNC` (year, region code,
 /// two two-digit classifications, five-digit sequence and a check character).
 pub fn is_national_code(code: &str) -> bool {
     let parts: Vec<&str> = code.split('-').collect();
-    let digits = |part: &str, len: usize| part.len() == len && part.bytes().all(|b| b.is_ascii_digit());
+    let digits =
+        |part: &str, len: usize| part.len() == len && part.bytes().all(|b| b.is_ascii_digit());
     parts.len() == 5
         && digits(parts[0], 4)
         && digits(parts[1], 6)
@@ -267,17 +274,26 @@ impl ProjectDetails {
         let mut errors = Vec::new();
         let chars = |text: &str| text.chars().count();
         if self.name.trim().is_empty() || chars(&self.name) > MAX_NAME_CHARS {
-            errors.push(FieldError::new("name", "must be 1 to 200 characters, not blank"));
+            errors.push(FieldError::new(
+                "name",
+                "must be 1 to 200 characters, not blank",
+            ));
         }
         if chars(&self.description) > MAX_DESCRIPTION_CHARS {
-            errors.push(FieldError::new("description", "must be at most 10000 characters"));
+            errors.push(FieldError::new(
+                "description",
+                "must be at most 10000 characters",
+            ));
         }
         for (field, text) in [
             ("location", &self.location),
             ("scale", &self.scale),
             ("source_ref", &self.source_ref),
         ] {
-            if text.as_deref().is_some_and(|text| chars(text) > MAX_SHORT_TEXT_CHARS) {
+            if text
+                .as_deref()
+                .is_some_and(|text| chars(text) > MAX_SHORT_TEXT_CHARS)
+            {
                 errors.push(FieldError::new(field, "must be at most 200 characters"));
             }
         }
@@ -291,7 +307,11 @@ impl ProjectDetails {
                 errors.push(FieldError::new("end_year", "must not be before start_year"));
             }
         }
-        if self.national_code.as_deref().is_some_and(|code| !is_national_code(code)) {
+        if self
+            .national_code
+            .as_deref()
+            .is_some_and(|code| !is_national_code(code))
+        {
             errors.push(FieldError::new(
                 "national_code",
                 "must be a 24-character national project code YYYY-RRRRRR-DD-TT-NNNNNC",

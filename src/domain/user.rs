@@ -54,7 +54,9 @@ impl Role {
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("unknown role {0:?}: expected plan_office, department, platform_company, finance or viewer")]
+#[error(
+    "unknown role {0:?}: expected plan_office, department, platform_company, finance or viewer"
+)]
 pub struct UnknownRole(String);
 
 impl FromStr for Role {
@@ -81,9 +83,9 @@ pub struct Username(String);
 impl Username {
     pub fn parse(text: &str) -> Result<Self, &'static str> {
         let ok = (3..=64).contains(&text.len())
-            && text
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-'));
+            && text.bytes().all(|b| {
+                b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-')
+            });
         if ok {
             Ok(Self(text.to_owned()))
         } else {
@@ -108,18 +110,54 @@ impl fmt::Debug for NewPassword {
 
 /// The most common passwords of 12 characters or more (from public breach corpora), lower-case.
 const COMMON_PASSWORDS: &[&str] = &[
-    "123456789012", "1234567890123", "12345678901234", "123456789012345",
-    "1234567890qwerty", "1q2w3e4r5t6y", "1qaz2wsx3edc", "1qaz2wsx3edc4rfv",
-    "qwertyuiop123", "qwertyuiopasdf", "qwerty123456", "qwerty1234567",
-    "password1234", "password12345", "password123456", "passwordpassword",
-    "passw0rd1234", "p@ssw0rd1234", "p@ssword1234", "administrator",
-    "admin1234567", "adminadmin123", "welcome12345", "iloveyou1234",
-    "abc123456789", "abcdefghijkl", "aaaaaaaaaaaa", "111111111111",
-    "000000000000", "123123123123", "zaq12wsxcde3", "letmein12345",
-    "changeme1234", "football1234", "baseball1234", "sunshine1234",
-    "princess1234", "dragon123456", "monkey123456", "master123456",
-    "woaini1314520", "woaini521521", "5201314520131", "asdfghjkl123",
-    "asdfasdfasdf", "qazwsxedcrfv", "1234qwerasdf", "trustno11234",
+    "123456789012",
+    "1234567890123",
+    "12345678901234",
+    "123456789012345",
+    "1234567890qwerty",
+    "1q2w3e4r5t6y",
+    "1qaz2wsx3edc",
+    "1qaz2wsx3edc4rfv",
+    "qwertyuiop123",
+    "qwertyuiopasdf",
+    "qwerty123456",
+    "qwerty1234567",
+    "password1234",
+    "password12345",
+    "password123456",
+    "passwordpassword",
+    "passw0rd1234",
+    "p@ssw0rd1234",
+    "p@ssword1234",
+    "administrator",
+    "admin1234567",
+    "adminadmin123",
+    "welcome12345",
+    "iloveyou1234",
+    "abc123456789",
+    "abcdefghijkl",
+    "aaaaaaaaaaaa",
+    "111111111111",
+    "000000000000",
+    "123123123123",
+    "zaq12wsxcde3",
+    "letmein12345",
+    "changeme1234",
+    "football1234",
+    "baseball1234",
+    "sunshine1234",
+    "princess1234",
+    "dragon123456",
+    "monkey123456",
+    "master123456",
+    "woaini1314520",
+    "woaini521521",
+    "5201314520131",
+    "asdfghjkl123",
+    "asdfasdfasdf",
+    "qazwsxedcrfv",
+    "1234qwerasdf",
+    "trustno11234",
 ];
 
 impl NewPassword {
@@ -135,7 +173,7 @@ impl NewPassword {
             return Err("must be at most 256 characters");
         }
         let lower = text.to_lowercase();
-        let repeated = lower.chars().all(|c| Some(c) == lower.chars().next());
+        let repeated = lower.chars().all(|c| lower.starts_with(c));
         if repeated || COMMON_PASSWORDS.contains(&lower.as_str()) {
             return Err("is one of the most common passwords; choose another");
         }
@@ -156,7 +194,11 @@ mod tests {
         assert!(Role::Department.fits(OrganizationKind::Department));
         assert!(!Role::Department.fits(OrganizationKind::PlatformCompany));
         assert!(!Role::Finance.fits(OrganizationKind::PlanOffice));
-        assert!(OrganizationKind::ALL.iter().all(|kind| Role::Viewer.fits(*kind)));
+        assert!(
+            OrganizationKind::ALL
+                .iter()
+                .all(|kind| Role::Viewer.fits(*kind))
+        );
     }
 
     #[test]
@@ -171,12 +213,18 @@ mod tests {
     fn passwords_need_12_characters_allow_64_and_refuse_common_ones() {
         assert!(NewPassword::parse("short-pass1").is_err());
         assert!(NewPassword::parse("correct horse battery").is_ok());
-        assert!(NewPassword::parse(&"x7".repeat(32)).is_ok(), "64 characters are allowed");
+        assert!(
+            NewPassword::parse(&"x7".repeat(32)).is_ok(),
+            "64 characters are allowed"
+        );
         assert!(NewPassword::parse(&"x".repeat(257)).is_err());
         for common in ["Password1234", "qwerty123456", "aaaaaaaaaaaaaaa"] {
             assert!(NewPassword::parse(common).is_err(), "{common}");
         }
-        assert!(!format!("{:?}", NewPassword::parse("correct horse battery").unwrap()).contains("horse"));
+        assert!(
+            !format!("{:?}", NewPassword::parse("correct horse battery").unwrap())
+                .contains("horse")
+        );
     }
 }
 

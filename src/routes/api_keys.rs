@@ -29,7 +29,9 @@ fn not_found(id: &str) -> AppError {
     ))]
 pub async fn list(database: web::Data<Database>, caller: Caller) -> Result<HttpResponse, AppError> {
     policy::plan_office(&caller)?;
-    let keys = database.run(|conn| db::api_keys::list(conn).map_err(AppError::from)).await?;
+    let keys = database
+        .run(|conn| db::api_keys::list(conn).map_err(AppError::from))
+        .await?;
     Ok(HttpResponse::Ok().json(keys))
 }
 
@@ -70,14 +72,21 @@ pub async fn create(
     let request: NewApiKey = body::parse(request)?;
     let name = request.name.trim().to_owned();
     if name.is_empty() || name.chars().count() > 200 {
-        return Err(AppError::validation("name", "must be 1 to 200 characters, not blank"));
+        return Err(AppError::validation(
+            "name",
+            "must be 1 to 200 characters, not blank",
+        ));
     }
     let (key, key_hash) = api_key::generate();
     let actor = caller.actor();
     let created = database
         .write(move |conn| {
             let created = db::api_keys::insert(conn, &name, &key_hash, creator)?;
-            audit::record(conn, &actor, Change::new("api_key.create", "api_key", created.id).after(&created))?;
+            audit::record(
+                conn,
+                &actor,
+                Change::new("api_key.create", "api_key", created.id).after(&created),
+            )?;
             Ok::<_, AppError>(created)
         })
         .await?;
@@ -100,7 +109,11 @@ pub async fn create(
         (status = 403, description = "not the plan office", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "no such active key", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn revoke(database: web::Data<Database>, caller: Caller, id: web::Path<String>) -> Result<HttpResponse, AppError> {
+pub async fn revoke(
+    database: web::Data<Database>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     policy::plan_office(&caller)?;
     let key_id: ApiKeyId = id.parse().map_err(|_| not_found(&id))?;
     let actor = caller.actor();
@@ -111,7 +124,9 @@ pub async fn revoke(database: web::Data<Database>, caller: Caller, id: web::Path
             audit::record(
                 conn,
                 &actor,
-                Change::new("api_key.revoke", "api_key", key_id).before(&before).after(&after),
+                Change::new("api_key.revoke", "api_key", key_id)
+                    .before(&before)
+                    .after(&after),
             )?;
             Ok::<_, AppError>(())
         })

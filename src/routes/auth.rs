@@ -44,7 +44,10 @@ pub async fn login(
 ) -> Result<HttpResponse, AppError> {
     let credentials: LoginRequest = body::parse(credentials)?;
     // The peer address, not a forwarded header a client could forge.
-    let address = request.peer_addr().map(|peer| peer.ip().to_string()).unwrap_or_default();
+    let address = request
+        .peer_addr()
+        .map(|peer| peer.ip().to_string())
+        .unwrap_or_default();
     let response = accounts::login(
         &database,
         &authenticator,
@@ -100,15 +103,18 @@ pub async fn change_password(
 ) -> Result<HttpResponse, AppError> {
     let id = policy::user(&caller)?.id;
     let change: PasswordChange = body::parse(change)?;
-    let new_password =
-        NewPassword::parse(&change.new_password).map_err(|why| AppError::validation("new_password", why))?;
+    let new_password = NewPassword::parse(&change.new_password)
+        .map_err(|why| AppError::validation("new_password", why))?;
     let account = database
         .run(move |conn| db::users::find_account(conn, id).map_err(AppError::from))
         .await?
         .ok_or(AppError::Unauthorized)?;
     let new_hash = actix_web::web::block(move || {
         if !password::verify(&change.current_password, &account.password_hash) {
-            return Err(AppError::validation("current_password", "is not your current password"));
+            return Err(AppError::validation(
+                "current_password",
+                "is not your current password",
+            ));
         }
         Ok(password::hash(&new_password)?)
     })
@@ -125,7 +131,11 @@ pub async fn change_password(
                     ..UserChanges::default()
                 },
             )?;
-            audit::record(conn, &actor, Change::new("user.password_change", "user", id))?;
+            audit::record(
+                conn,
+                &actor,
+                Change::new("user.password_change", "user", id),
+            )?;
             Ok::<_, AppError>(())
         })
         .await?;

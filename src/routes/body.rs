@@ -8,8 +8,20 @@ use crate::error::AppError;
 
 /// Fields the registry computes or owns: sending one is refused with a clear message.
 const READ_ONLY_FIELDS: &[&str] = &[
-    "id", "code", "status", "version", "secured", "gap", "completed_investment", "progress_pct",
-    "created_at", "updated_at", "registered_count", "key", "revoked_at", "created_by",
+    "id",
+    "code",
+    "status",
+    "version",
+    "secured",
+    "gap",
+    "completed_investment",
+    "progress_pct",
+    "created_at",
+    "updated_at",
+    "registered_count",
+    "key",
+    "revoked_at",
+    "created_by",
 ];
 
 /// Parses a JSON object body into `T` (which denies unknown fields): a wrong type, an
@@ -22,7 +34,11 @@ pub fn parse<T: DeserializeOwned>(body: web::Json<Value>) -> Result<T, AppError>
     serde_path_to_error::deserialize(value).map_err(|error| {
         let path = error.path().to_string();
         let message = error.into_inner().to_string();
-        let message = message.split(" at line ").next().unwrap_or(&message).to_owned();
+        let message = message
+            .split(" at line ")
+            .next()
+            .unwrap_or(&message)
+            .to_owned();
         let quoted = |prefix: &str| {
             message
                 .strip_prefix(prefix)
@@ -76,7 +92,9 @@ mod tests {
 
     fn field_of(value: Value) -> (String, String) {
         match parse::<Outer>(web::Json(value)) {
-            Err(AppError::Validation(errors)) => (errors[0].field.clone(), errors[0].message.clone()),
+            Err(AppError::Validation(errors)) => {
+                (errors[0].field.clone(), errors[0].message.clone())
+            }
             other => panic!("expected a validation error, got {other:?}"),
         }
     }
@@ -84,10 +102,22 @@ mod tests {
     #[test]
     fn errors_name_the_field_wherever_it_is() {
         assert_eq!(field_of(json!({"name": 5})).0, "name");
-        assert_eq!(field_of(json!({"name": "x", "inner": {"total": "1.234"}})).0, "inner.total");
-        assert_eq!(field_of(json!({"name": "x", "colour": 1})), ("colour".into(), "is not a field of this request".into()));
-        assert_eq!(field_of(json!({"name": "x", "inner": {"gap": "1"}})), ("inner.gap".into(), "is read-only".into()));
-        assert_eq!(field_of(json!({"name": "x", "status": "completed"})).1, "is read-only");
+        assert_eq!(
+            field_of(json!({"name": "x", "inner": {"total": "1.234"}})).0,
+            "inner.total"
+        );
+        assert_eq!(
+            field_of(json!({"name": "x", "colour": 1})),
+            ("colour".into(), "is not a field of this request".into())
+        );
+        assert_eq!(
+            field_of(json!({"name": "x", "inner": {"gap": "1"}})),
+            ("inner.gap".into(), "is read-only".into())
+        );
+        assert_eq!(
+            field_of(json!({"name": "x", "status": "completed"})).1,
+            "is read-only"
+        );
         assert_eq!(field_of(json!({})), ("name".into(), "is required".into()));
         assert_eq!(field_of(json!([1])).0, "body");
     }

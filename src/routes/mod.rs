@@ -23,16 +23,36 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(web::resource("/auth/login").post(auth::login))
                 .service(web::resource("/me").get(auth::me))
                 .service(web::resource("/me/password").post(auth::change_password))
-                .service(web::resource("/organizations").get(organizations::list).post(organizations::create))
-                .service(web::resource("/organizations/{id}").get(organizations::get).patch(organizations::update))
+                .service(
+                    web::resource("/organizations")
+                        .get(organizations::list)
+                        .post(organizations::create),
+                )
+                .service(
+                    web::resource("/organizations/{id}")
+                        .get(organizations::get)
+                        .patch(organizations::update),
+                )
                 .service(web::resource("/users").get(users::list).post(users::create))
-                .service(web::resource("/users/{id}").get(users::get).patch(users::update))
-                .service(web::resource("/api-keys").get(api_keys::list).post(api_keys::create))
+                .service(
+                    web::resource("/users/{id}")
+                        .get(users::get)
+                        .patch(users::update),
+                )
+                .service(
+                    web::resource("/api-keys")
+                        .get(api_keys::list)
+                        .post(api_keys::create),
+                )
                 .service(web::resource("/api-keys/{id}").delete(api_keys::revoke))
                 .service(web::resource("/plans").get(plans::list))
                 .service(web::resource("/plans/{code}").get(plans::get))
                 .service(web::resource("/plans/{code}/categories").get(plans::categories))
-                .service(web::resource("/projects").get(projects::list).post(projects::create))
+                .service(
+                    web::resource("/projects")
+                        .get(projects::list)
+                        .post(projects::create),
+                )
                 .service(web::resource("/projects/{id}").get(projects::get)),
         );
 }

@@ -84,18 +84,22 @@ pub async fn create(
 ) -> Result<HttpResponse, AppError> {
     policy::plan_office(&caller)?;
     let request: NewOrganization = body::parse(request)?;
-    let name = parse_organization_name(&request.name).map_err(|why| AppError::validation("name", why))?;
+    let name =
+        parse_organization_name(&request.name).map_err(|why| AppError::validation("name", why))?;
     let actor = caller.actor();
     let organization = database
         .write(move |conn| {
             if db::organizations::find_by_name(conn, &name)?.is_some() {
-                return Err(AppError::Conflict(format!("an organization is already named {name:?}")));
+                return Err(AppError::Conflict(format!(
+                    "an organization is already named {name:?}"
+                )));
             }
             let organization = db::organizations::insert(conn, &name, request.kind)?;
             audit::record(
                 conn,
                 &actor,
-                Change::new("organization.create", "organization", organization.id).after(&organization),
+                Change::new("organization.create", "organization", organization.id)
+                    .after(&organization),
             )?;
             Ok(organization)
         })
@@ -141,14 +145,18 @@ pub async fn update(
     let actor = caller.actor();
     let organization = database
         .write(move |conn| {
-            let before = db::organizations::find(conn, organization_id)?.ok_or_else(|| not_found(&id))?;
+            let before =
+                db::organizations::find(conn, organization_id)?.ok_or_else(|| not_found(&id))?;
             if let Some(name) = &name {
                 let taken = db::organizations::find_by_name(conn, name)?;
                 if taken.is_some_and(|other| other.id != organization_id) {
-                    return Err(AppError::Conflict(format!("an organization is already named {name:?}")));
+                    return Err(AppError::Conflict(format!(
+                        "an organization is already named {name:?}"
+                    )));
                 }
             }
-            let after = db::organizations::update(conn, organization_id, name.as_deref(), changes.active)?;
+            let after =
+                db::organizations::update(conn, organization_id, name.as_deref(), changes.active)?;
             audit::record(
                 conn,
                 &actor,

@@ -37,8 +37,10 @@ pub async fn list(db: web::Data<Database>, caller: Caller) -> Result<HttpRespons
     security(("bearer" = []), ("api_key" = [])))]
 pub async fn get(
     db: web::Data<Database>,
+    caller: Caller,
     code: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
+    policy::read_catalogue(&caller)?;
     let code = code.into_inner();
     let lookup = code.clone();
     let plan = db
@@ -59,8 +61,10 @@ pub async fn get(
     security(("bearer" = []), ("api_key" = [])))]
 pub async fn categories(
     db: web::Data<Database>,
+    caller: Caller,
     code: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
+    policy::read_catalogue(&caller)?;
     let code = code.into_inner();
     let lookup = code.clone();
     let categories = db

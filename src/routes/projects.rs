@@ -131,7 +131,11 @@ fn parse_rfc3339(text: &str) -> Option<DateTime<Utc>> {
         (status = 422, description = "a parameter is invalid", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []), ("api_key" = [])))]
-pub async fn list(db: web::Data<Database>, caller: Caller, request: HttpRequest) -> Result<HttpResponse, AppError> {
+pub async fn list(
+    db: web::Data<Database>,
+    caller: Caller,
+    request: HttpRequest,
+) -> Result<HttpResponse, AppError> {
     policy::read_catalogue(&caller)?;
     let params = ListParams::parse(request.query_string())?;
     let page = db
@@ -166,7 +170,11 @@ pub fn etag(project: &Project) -> header::EntityTag {
         (status = 404, description = "no such project", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []), ("api_key" = [])))]
-pub async fn get(db: web::Data<Database>, caller: Caller, id: web::Path<String>) -> Result<HttpResponse, AppError> {
+pub async fn get(
+    db: web::Data<Database>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     policy::read_catalogue(&caller)?;
     let not_found = || AppError::NotFound(format!("no project has the id {id}"));
     let project_id: ProjectId = id.parse().map_err(|_| not_found())?;
@@ -269,7 +277,11 @@ impl From<NewProject> for ProjectDetails {
             content_type = "application/problem+json"),
         (status = 422, description = "invalid", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn create(db: web::Data<Database>, caller: Caller, request: web::Json<Value>) -> Result<HttpResponse, AppError> {
+pub async fn create(
+    db: web::Data<Database>,
+    caller: Caller,
+    request: web::Json<Value>,
+) -> Result<HttpResponse, AppError> {
     policy::project_registrar(&caller)?;
     let request: NewProject = body::parse(request)?;
     policy::create_project(&caller, request.lead_department, request.implementing_org)?;

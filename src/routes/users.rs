@@ -32,7 +32,9 @@ fn not_found(id: &str) -> AppError {
     ))]
 pub async fn list(database: web::Data<Database>, caller: Caller) -> Result<HttpResponse, AppError> {
     policy::plan_office(&caller)?;
-    let users = database.run(|conn| db::users::list(conn).map_err(AppError::from)).await?;
+    let users = database
+        .run(|conn| db::users::list(conn).map_err(AppError::from))
+        .await?;
     Ok(HttpResponse::Ok().json(users))
 }
 
@@ -45,7 +47,11 @@ pub async fn list(database: web::Data<Database>, caller: Caller) -> Result<HttpR
         (status = 403, description = "not the plan office", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "no such user", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn get(database: web::Data<Database>, caller: Caller, id: web::Path<String>) -> Result<HttpResponse, AppError> {
+pub async fn get(
+    database: web::Data<Database>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     policy::plan_office(&caller)?;
     let user_id: UserId = id.parse().map_err(|_| not_found(&id))?;
     let user = database
@@ -106,7 +112,10 @@ pub async fn create(
         .write(move |conn| {
             accounts::check_membership(conn, request.role, request.organization_id, "role")?;
             if db::users::find_account_by_username(conn, username.as_str())?.is_some() {
-                return Err(AppError::Conflict(format!("the username {:?} is taken", username.as_str())));
+                return Err(AppError::Conflict(format!(
+                    "the username {:?} is taken",
+                    username.as_str()
+                )));
             }
             let user = db::users::insert(
                 conn,
@@ -118,7 +127,11 @@ pub async fn create(
                     organization_id: request.organization_id,
                 },
             )?;
-            audit::record(conn, &actor, Change::new("user.create", "user", user.id).after(&user))?;
+            audit::record(
+                conn,
+                &actor,
+                Change::new("user.create", "user", user.id).after(&user),
+            )?;
             Ok(user)
         })
         .await?;
@@ -160,14 +173,18 @@ pub async fn update(
     let me = policy::plan_office(&caller)?.id;
     let user_id: UserId = id.parse().map_err(|_| not_found(&id))?;
     let update: UserUpdate = body::parse(request)?;
-    if user_id == me && (update.active == Some(false) || update.role.is_some_and(|role| role != Role::PlanOffice)) {
+    if user_id == me
+        && (update.active == Some(false)
+            || update.role.is_some_and(|role| role != Role::PlanOffice))
+    {
         return Err(AppError::Conflict(
             "you cannot deactivate or demote yourself; another plan office user can".to_owned(),
         ));
     }
     let password_hash = match update.password {
         Some(text) => {
-            let password = NewPassword::parse(&text).map_err(|why| AppError::validation("password", why))?;
+            let password =
+                NewPassword::parse(&text).map_err(|why| AppError::validation("password", why))?;
             let hash = actix_web::web::block(move || password::hash(&password))
                 .await
                 .map_err(|error| AppError::Internal(error.into()))??;
@@ -195,7 +212,13 @@ pub async fn update(
                     password_hash,
                 },
             )?;
-            audit::record(conn, &actor, Change::new("user.update", "user", user_id).before(&before).after(&after))?;
+            audit::record(
+                conn,
+                &actor,
+                Change::new("user.update", "user", user_id)
+                    .before(&before)
+                    .after(&after),
+            )?;
             Ok::<_, AppError>(after)
         })
         .await?;

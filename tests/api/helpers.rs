@@ -4,10 +4,18 @@ use diesel::{Connection, PgConnection, RunQueryDsl};
 use portfolio_registry::{
     config::{LogFormat, Settings},
     db::{Database, DatabaseUrl, PoolSettings},
-    startup::{Application, prepare_database},
+    startup::{AppState, Application, prepare},
 };
-use reqwest::StatusCode;
-use serde_json::Value;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+/// The first administrator's password in every test application.
+pub const ADMIN_PASSWORD: &str = "test-admin-passphrase";
+/// The password of every user a test adds.
+pub const PASSWORD: &str = "a test user passphrase";
+/// The token signing secret of every test application.
+pub const JWT_SECRET: &str = "test-secret-of-at-least-thirty-two-bytes";
+pub const PLAN: &str = "yunyang-eco-2021-2025";
 
 /// Declares, for each `async fn NAME(backend: Backend)`, a module `NAME` with a test per
 /// backend: `NAME::sqlite` and `NAME::postgres`.
@@ -124,6 +132,9 @@ pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub db: Database,
+    pub settings: Settings,
+    /// A token of the plan office user `admin`.
+    pub admin_token: String,
     // Dropped last: the server and pool go first.
     _database: TestDatabase,
 }
@@ -137,6 +148,9 @@ pub fn test_settings(url: DatabaseUrl) -> Settings {
             checkout_timeout: Duration::from_secs(5),
         },
         log_format: LogFormat::Text,
+        jwt_secret: Some(JWT_SECRET.to_owned()),
+        token_ttl_seconds: 3600,
+        admin_password: Some(ADMIN_PASSWORD.to_owned()),
     }
 }
 
@@ -149,28 +163,155 @@ pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Settings)
     let database = TestDatabase::create(&backend);
     let mut settings = test_settings(database.url.clone());
     adjust(&mut settings);
-    let db = prepare_database(&settings)
-        .await
-        .expect("preparing the database");
-    let listener = TcpListener::bind(&settings.bind).expect("binding a port");
-    let application = Application::with_listener(db.clone(), listener).expect("building the app");
-    let address = format!("http://127.0.0.1:{}", application.port());
-    tokio::spawn(application.run_until_stopped());
+    let state = prepare(&settings).await.expect("preparing the database");
+    let address = serve(state.clone());
+    let client = reqwest::Client::new();
+    let admin_token = login(&client, &address, "admin", ADMIN_PASSWORD).await;
     TestApp {
         address,
-        client: reqwest::Client::new(),
-        db,
+        client,
+        db: state.database,
+        settings,
+        admin_token,
         _database: database,
     }
 }
 
+/// Serves `state` on a free port; returns the base address.
+fn serve(state: AppState) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("binding a port");
+    let application = Application::with_listener(state, listener).expect("building the app");
+    let address = format!("http://127.0.0.1:{}", application.port());
+    tokio::spawn(application.run_until_stopped());
+    address
+}
+
+async fn login(client: &reqwest::Client, address: &str, username: &str, password: &str) -> String {
+    let response = client
+        .post(format!("{address}/api/v1/auth/login"))
+        .json(&json!({"username": username, "password": password}))
+        .send()
+        .await
+        .expect("logging in");
+    assert_eq!(response.status(), StatusCode::OK, "login as {username}");
+    let body: Value = response.json().await.unwrap();
+    body["access_token"].as_str().unwrap().to_owned()
+}
+
 impl TestApp {
-    pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client
-            .get(format!("{}{path}", self.address))
-            .send()
+    /// A second instance of the service on the same database (its own pool and port), as
+    /// a deployment with two instances would run.
+    pub async fn second_instance(&self) -> String {
+        let state = prepare(&self.settings)
             .await
-            .expect("sending the request")
+            .expect("preparing the second instance");
+        serve(state)
+    }
+
+    /// Sends a request; `token` `None` sends no credentials.
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> reqwest::Response {
+        let mut request = self
+            .client
+            .request(method, format!("{}{path}", self.address));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        request.send().await.expect("sending the request")
+    }
+
+    /// GET as the plan office.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.request(Method::GET, path, Some(&self.admin_token), None)
+            .await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> reqwest::Response {
+        self.request(Method::POST, path, Some(token), Some(body))
+            .await
+    }
+
+    pub async fn patch(&self, path: &str, token: &str, body: Value) -> reqwest::Response {
+        self.request(Method::PATCH, path, Some(token), Some(body))
+            .await
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> String {
+        login(&self.client, &self.address, username, password).await
+    }
+
+    /// Registers an organization as the plan office; returns its id.
+    pub async fn add_organization(&self, name: &str, kind: &str) -> String {
+        let response = self
+            .post(
+                "/api/v1/organizations",
+                &self.admin_token,
+                json!({"name": name, "kind": kind}),
+            )
+            .await;
+        assert_eq!(
+            response.status(),
+            StatusCode::CREATED,
+            "adding organization {name}"
+        );
+        let body: Value = response.json().await.unwrap();
+        body["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Adds a user with [`PASSWORD`] as the plan office and logs in; returns (id, token).
+    pub async fn add_user(
+        &self,
+        username: &str,
+        role: &str,
+        organization_id: &str,
+    ) -> (String, String) {
+        let response = self
+            .post(
+                "/api/v1/users",
+                &self.admin_token,
+                json!({"username": username, "password": PASSWORD, "role": role, "organization_id": organization_id}),
+            )
+            .await;
+        assert_eq!(
+            response.status(),
+            StatusCode::CREATED,
+            "adding user {username}"
+        );
+        let body: Value = response.json().await.unwrap();
+        let token = self.login(username, PASSWORD).await;
+        (body["id"].as_str().unwrap().to_owned(), token)
+    }
+
+    /// Issues an API key as the plan office; returns (id, key).
+    pub async fn add_api_key(&self, name: &str) -> (String, String) {
+        let response = self
+            .post("/api/v1/api-keys", &self.admin_token, json!({"name": name}))
+            .await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+        let body: Value = response.json().await.unwrap();
+        (
+            body["id"].as_str().unwrap().to_owned(),
+            body["key"].as_str().unwrap().to_owned(),
+        )
+    }
+
+    /// How many entries the audit trail holds.
+    pub async fn audit_count(&self) -> i64 {
+        self.db
+            .run(|conn| {
+                portfolio_registry::db::audit::count(conn)
+                    .map_err(portfolio_registry::db::StorageError::from)
+            })
+            .await
+            .unwrap()
     }
 
     /// GET `path`, returning the status and the body as JSON.

@@ -4,11 +4,15 @@
 #[macro_use]
 mod helpers;
 
+mod admin;
+mod auth;
 mod contract;
 mod errors;
 mod health;
 mod migrations;
 mod plans;
 mod projects;
+mod registration;
 mod seeds;
 mod storage;
+mod tokens;

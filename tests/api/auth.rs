@@ -1,0 +1,209 @@
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::{ADMIN_PASSWORD, Backend, PASSWORD, assert_problem, spawn_app};
+
+async fn try_login(
+    app: &crate::helpers::TestApp,
+    address: &str,
+    username: &str,
+    password: &str,
+) -> reqwest::Response {
+    app.client
+        .post(format!("{address}/api/v1/auth/login"))
+        .json(&json!({"username": username, "password": password}))
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn login_returns_a_bearer_token_and_the_user(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let response = try_login(&app, &app.address, "admin", ADMIN_PASSWORD).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["token_type"], "Bearer");
+    assert_eq!(body["expires_in"], 3600);
+    assert_eq!(body["user"]["username"], "admin");
+    assert_eq!(body["user"]["role"], "plan_office");
+    assert!(body["user"].get("password_hash").is_none());
+
+    let token = body["access_token"].as_str().unwrap();
+    let me = app
+        .request(Method::GET, "/api/v1/me", Some(token), None)
+        .await;
+    assert_eq!(me.status(), StatusCode::OK);
+    let me: Value = me.json().await.unwrap();
+    assert_eq!(me["id"], body["user"]["id"]);
+}
+
+async fn unknown_user_and_wrong_password_get_the_same_answer(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let unknown = try_login(&app, &app.address, "nobody-here", ADMIN_PASSWORD).await;
+    let unknown = assert_problem(unknown, StatusCode::UNAUTHORIZED).await;
+    let wrong = try_login(&app, &app.address, "admin", "not the admin passphrase").await;
+    let wrong = assert_problem(wrong, StatusCode::UNAUTHORIZED).await;
+    assert_eq!(unknown, wrong);
+}
+
+async fn every_api_path_but_login_requires_credentials(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (_, contract) = app.get_json("/api/openapi.json").await;
+    for (path, operations) in contract["paths"].as_object().unwrap() {
+        if !path.starts_with("/api/v1") || path == "/api/v1/auth/login" {
+            continue;
+        }
+        for method in operations.as_object().unwrap().keys() {
+            let path = path
+                .replace("{id}", &uuid::Uuid::new_v4().to_string())
+                .replace("{code}", "x");
+            let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let body = (method != Method::GET && method != Method::DELETE).then(|| json!({}));
+            let response = app.request(method.clone(), &path, None, body).await;
+            assert_eq!(
+                response.status(),
+                StatusCode::UNAUTHORIZED,
+                "{method} {path}"
+            );
+            let problem = assert_problem(response, StatusCode::UNAUTHORIZED).await;
+            assert_eq!(
+                problem["type"], "urn:problem:portfolio-registry:unauthorized",
+                "{method} {path}"
+            );
+        }
+    }
+    let response = app
+        .request(Method::GET, "/api/v1/projects", None, None)
+        .await;
+    assert_eq!(response.headers()["www-authenticate"], "Bearer");
+}
+
+async fn a_deactivated_user_can_neither_log_in_nor_use_its_token(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let organization = app.add_organization("县审计部门", "department").await;
+    let (id, token) = app
+        .add_user("audit-dept", "department", &organization)
+        .await;
+    let response = app
+        .patch(
+            &format!("/api/v1/users/{id}"),
+            &app.admin_token,
+            json!({"active": false}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+
+    let me = app
+        .request(Method::GET, "/api/v1/me", Some(&token), None)
+        .await;
+    assert_problem(me, StatusCode::UNAUTHORIZED).await;
+    let login = try_login(&app, &app.address, "audit-dept", PASSWORD).await;
+    assert_problem(login, StatusCode::UNAUTHORIZED).await;
+}
+
+async fn changing_the_password_ends_older_tokens(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let organization = app.add_organization("县审计部门", "department").await;
+    let (_, token) = app
+        .add_user("audit-dept", "department", &organization)
+        .await;
+    let change =
+        json!({"current_password": PASSWORD, "new_password": "an entirely new passphrase"});
+    let response = app.post("/api/v1/me/password", &token, change).await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+
+    let me = app
+        .request(Method::GET, "/api/v1/me", Some(&token), None)
+        .await;
+    assert_problem(me, StatusCode::UNAUTHORIZED).await;
+    let fresh = app.login("audit-dept", "an entirely new passphrase").await;
+    let me = app
+        .request(Method::GET, "/api/v1/me", Some(&fresh), None)
+        .await;
+    assert_eq!(me.status(), StatusCode::OK);
+}
+
+async fn a_password_change_needs_the_current_password_and_a_good_new_one(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let cases = [
+        (
+            json!({"current_password": "wrong wrong wrong", "new_password": "an entirely new passphrase"}),
+            "current_password",
+        ),
+        (
+            json!({"current_password": ADMIN_PASSWORD, "new_password": "short"}),
+            "new_password",
+        ),
+        (
+            json!({"current_password": ADMIN_PASSWORD, "new_password": "password1234"}),
+            "new_password",
+        ),
+    ];
+    for (body, field) in cases {
+        let response = app
+            .post("/api/v1/me/password", &app.admin_token, body)
+            .await;
+        let problem = assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert_eq!(problem["errors"][0]["field"], field);
+    }
+}
+
+async fn repeated_failures_are_throttled_with_retry_after(backend: Backend) {
+    let app = spawn_app(backend).await;
+    for _ in 0..5 {
+        let response = try_login(&app, &app.address, "admin", "not the admin passphrase").await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    }
+    let blocked = try_login(&app, &app.address, "admin", ADMIN_PASSWORD).await;
+    let retry_after: u64 = blocked.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=900).contains(&retry_after), "{retry_after}");
+    assert_problem(blocked, StatusCode::TOO_MANY_REQUESTS).await;
+}
+
+async fn two_instances_on_one_database_throttle_as_one(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let second = app.second_instance().await;
+    for attempt in 0..5 {
+        let address = if attempt % 2 == 0 {
+            &app.address
+        } else {
+            &second
+        };
+        let response = try_login(&app, address, "admin", "not the admin passphrase").await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    }
+    for address in [&app.address, &second] {
+        let response = try_login(&app, address, "admin", ADMIN_PASSWORD).await;
+        assert_problem(response, StatusCode::TOO_MANY_REQUESTS).await;
+    }
+}
+
+async fn a_successful_login_is_audited(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let before = app.audit_count().await;
+    app.login("admin", ADMIN_PASSWORD).await;
+    assert_eq!(app.audit_count().await, before + 1);
+    let _ = try_login(&app, &app.address, "admin", "not the admin passphrase").await;
+    assert_eq!(
+        app.audit_count().await,
+        before + 1,
+        "a failure writes no audit entry"
+    );
+}
+
+on_both_backends!(
+    login_returns_a_bearer_token_and_the_user,
+    unknown_user_and_wrong_password_get_the_same_answer,
+    every_api_path_but_login_requires_credentials,
+    a_deactivated_user_can_neither_log_in_nor_use_its_token,
+    changing_the_password_ends_older_tokens,
+    a_password_change_needs_the_current_password_and_a_good_new_one,
+    repeated_failures_are_throttled_with_retry_after,
+    two_instances_on_one_database_throttle_as_one,
+    a_successful_login_is_audited,
+);
