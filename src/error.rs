@@ -27,6 +27,10 @@ pub enum AppError {
     MethodNotAllowed,
     #[error("{0}")]
     Conflict(String),
+    #[error("the project changed since the version in If-Match; read it again and retry")]
+    PreconditionFailed,
+    #[error("If-Match with the project's ETag is required for this write")]
+    PreconditionRequired,
     #[error("the request body is larger than 256 KiB")]
     PayloadTooLarge,
     #[error("{0}")]
@@ -73,6 +77,8 @@ impl AppError {
             Self::NotFound(_) => "not-found",
             Self::MethodNotAllowed => "method-not-allowed",
             Self::Conflict(_) => "conflict",
+            Self::PreconditionFailed => "precondition-failed",
+            Self::PreconditionRequired => "precondition-required",
             Self::PayloadTooLarge => "payload-too-large",
             Self::UnsupportedMediaType(_) => "unsupported-media-type",
             Self::Validation(_) => "validation",
@@ -90,6 +96,8 @@ impl AppError {
             Self::NotFound(_) => "Not found",
             Self::MethodNotAllowed => "Method not allowed",
             Self::Conflict(_) => "Conflict",
+            Self::PreconditionFailed => "Precondition failed",
+            Self::PreconditionRequired => "Precondition required",
             Self::PayloadTooLarge => "Payload too large",
             Self::UnsupportedMediaType(_) => "Unsupported media type",
             Self::Validation(_) => "Invalid input",
@@ -130,6 +138,8 @@ impl ResponseError for AppError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
+            Self::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -225,6 +235,7 @@ mod tests {
             (AppError::NotFound(String::new()), "not-found", 404),
             (AppError::MethodNotAllowed, "method-not-allowed", 405),
             (AppError::Conflict(String::new()), "conflict", 409),
+            (AppError::PreconditionFailed, "precondition-failed", 412),
             (AppError::PayloadTooLarge, "payload-too-large", 413),
             (
                 AppError::UnsupportedMediaType(String::new()),
@@ -232,6 +243,7 @@ mod tests {
                 415,
             ),
             (AppError::Validation(vec![]), "validation", 422),
+            (AppError::PreconditionRequired, "precondition-required", 428),
             (
                 AppError::Unavailable(String::new()),
                 "database-unavailable",

@@ -3,7 +3,9 @@
 
 use super::{Caller, Principal, UserPrincipal};
 use crate::{
-    domain::{OrganizationId, user::Role},
+    domain::{
+        OrganizationId, ProjectStatus, UserId, lifecycle::Move, project::Project, user::Role,
+    },
     error::AppError,
 };
 
@@ -36,12 +38,14 @@ pub fn plan_office(caller: &Caller) -> Result<&UserPrincipal, AppError> {
     }
 }
 
-/// The roles that register projects at all (checked before the request is read).
-pub fn project_registrar(caller: &Caller) -> Result<&UserPrincipal, AppError> {
+/// The roles that register or change projects at all (checked before the body is read).
+pub fn project_editor(caller: &Caller) -> Result<&UserPrincipal, AppError> {
     let user = user(caller)?;
     match user.role {
         Role::PlanOffice | Role::Department | Role::PlatformCompany => Ok(user),
-        Role::Finance | Role::Viewer => Err(forbidden("this role does not register projects")),
+        Role::Finance | Role::Viewer => {
+            Err(forbidden("this role does not register or change projects"))
+        }
     }
 }
 
@@ -62,5 +66,99 @@ pub fn create_project(
             "a platform company registers only projects it implements",
         )),
         Role::Finance | Role::Viewer => Err(forbidden("this role does not register projects")),
+    }
+}
+
+/// Changing a project (fields, lifecycle, reports): the plan office any; a department the
+/// projects it leads; a platform company those it implements. A completed or withdrawn
+/// project only the plan office.
+pub fn change_project<'c>(
+    caller: &'c Caller,
+    project: &Project,
+) -> Result<&'c UserPrincipal, AppError> {
+    let user = user(caller)?;
+    let owns = match user.role {
+        Role::PlanOffice => return Ok(user),
+        Role::Department => project.lead_department == Some(user.organization_id),
+        Role::PlatformCompany => project.implementing_org == Some(user.organization_id),
+        Role::Finance | Role::Viewer => {
+            return Err(forbidden("this role does not change projects"));
+        }
+    };
+    if !owns {
+        return Err(forbidden(
+            "only the project's lead department or implementing organization may change it",
+        ));
+    }
+    if matches!(
+        project.status,
+        ProjectStatus::Completed | ProjectStatus::Withdrawn
+    ) {
+        return Err(forbidden(
+            "a completed or withdrawn project is changed only by the plan office",
+        ));
+    }
+    Ok(user)
+}
+
+/// Fields of a project that not every owner may change: `lead_department`, `code`, `plan`
+/// and `category` are the plan office's; `implementing_org` also the lead department's.
+pub fn change_fields(user: &UserPrincipal, fields: &[&str]) -> Result<(), AppError> {
+    if user.role == Role::PlanOffice {
+        return Ok(());
+    }
+    for field in fields {
+        let allowed = match *field {
+            "lead_department" | "code" | "plan" | "category" => false,
+            "implementing_org" => user.role == Role::Department,
+            _ => true,
+        };
+        if !allowed {
+            return Err(AppError::Forbidden(format!(
+                "this role may not change {field}"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Lifecycle moves: the owners' moves forward and withdrawals; re-entry and corrections
+/// are the plan office's alone.
+pub fn transition(user: &UserPrincipal, kind: Move) -> Result<(), AppError> {
+    if kind.plan_office_only() && user.role != Role::PlanOffice {
+        return Err(forbidden(
+            "only the plan office re-enters a withdrawn project or corrects a status",
+        ));
+    }
+    Ok(())
+}
+
+/// The roles that review reports at all (checked before the body is read).
+pub fn reviewer(caller: &Caller) -> Result<&UserPrincipal, AppError> {
+    let user = user(caller)?;
+    if matches!(user.role, Role::Finance | Role::PlanOffice) {
+        Ok(user)
+    } else {
+        Err(forbidden("only finance or the plan office reviews reports"))
+    }
+}
+
+/// Reviewing a report: finance or the plan office, never the report's submitter.
+pub fn review(caller: &Caller, submitted_by: UserId) -> Result<&UserPrincipal, AppError> {
+    let user = reviewer(caller)?;
+    if user.id == submitted_by {
+        return Err(forbidden("nobody reviews a report they submitted"));
+    }
+    Ok(user)
+}
+
+/// The audit trail: the plan office and finance.
+pub fn read_audit(caller: &Caller) -> Result<&UserPrincipal, AppError> {
+    let user = user(caller)?;
+    match user.role {
+        Role::PlanOffice | Role::Finance => Ok(user),
+        _ => Err(forbidden(
+            "only the plan office and finance read the audit trail",
+        )),
     }
 }

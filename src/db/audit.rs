@@ -103,3 +103,127 @@ pub fn record(conn: &mut DbConnection, actor: &Actor, change: Change<'_>) -> Que
 pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
     audit_entries::table.count().get_result(conn)
 }
+
+/// An audit entry as read.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct AuditEntry {
+    #[schema(value_type = String, format = Uuid)]
+    pub id: String,
+    /// Who: `{id, kind: user | api_key | system, role, organization_id}`.
+    #[schema(value_type = Object)]
+    pub actor: Value,
+    /// e.g. `project.update`, `project.transition`, `report.review`, `auth.login`.
+    #[schema(example = "project.update")]
+    pub action: String,
+    #[schema(example = "project")]
+    pub entity_type: String,
+    pub entity_id: String,
+    /// The entity before the change (`null` for a creation).
+    #[schema(value_type = Option<Object>)]
+    pub before: Option<Value>,
+    #[schema(value_type = Option<Object>)]
+    pub after: Option<Value>,
+    pub request_id: Option<String>,
+    pub at: chrono::DateTime<chrono::Utc>,
+}
+
+/// Which entries to list.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub entity_type: Option<String>,
+    pub entity_id: Option<String>,
+    pub actor_id: Option<String>,
+    pub since: Option<chrono::NaiveDateTime>,
+    pub until: Option<chrono::NaiveDateTime>,
+}
+
+/// Entries after the position `(at, id)`, oldest first; one more than `limit` is read to
+/// tell whether another page follows.
+pub fn list(
+    conn: &mut DbConnection,
+    filter: &AuditFilter,
+    after: Option<(chrono::NaiveDateTime, String)>,
+    limit: u32,
+) -> QueryResult<(Vec<AuditEntry>, bool)> {
+    let mut query = audit_entries::table.into_boxed();
+    if let Some(entity_type) = &filter.entity_type {
+        query = query.filter(audit_entries::entity_type.eq(entity_type.clone()));
+    }
+    if let Some(entity_id) = &filter.entity_id {
+        query = query.filter(audit_entries::entity_id.eq(entity_id.clone()));
+    }
+    if let Some(actor_id) = &filter.actor_id {
+        query = query.filter(audit_entries::actor_id.eq(actor_id.clone()));
+    }
+    if let Some(since) = filter.since {
+        query = query.filter(audit_entries::created_at.ge(since));
+    }
+    if let Some(until) = filter.until {
+        query = query.filter(audit_entries::created_at.lt(until));
+    }
+    if let Some((at, id)) = after {
+        query = query.filter(
+            audit_entries::created_at
+                .gt(at)
+                .or(audit_entries::created_at
+                    .eq(at)
+                    .and(audit_entries::id.gt(id))),
+        );
+    }
+    type Row = (
+        String,
+        Option<String>,
+        String,
+        Option<String>,
+        Option<String>,
+        String,
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        chrono::NaiveDateTime,
+    );
+    let rows: Vec<Row> = query
+        .order((audit_entries::created_at.asc(), audit_entries::id.asc()))
+        .limit(i64::from(limit) + 1)
+        .select((
+            audit_entries::id,
+            audit_entries::actor_id,
+            audit_entries::actor_kind,
+            audit_entries::actor_role,
+            audit_entries::organization_id,
+            audit_entries::action,
+            audit_entries::entity_type,
+            audit_entries::entity_id,
+            audit_entries::before_state,
+            audit_entries::after_state,
+            audit_entries::request_id,
+            audit_entries::created_at,
+        ))
+        .load(conn)?;
+    let has_more = rows.len() > limit as usize;
+    let json = |text: Option<String>| text.and_then(|text| serde_json::from_str(&text).ok());
+    let entries = rows
+        .into_iter()
+        .take(limit as usize)
+        .map(
+            |(id, actor_id, kind, role, organization_id, action, entity_type, entity_id, before, after, request_id, at)| {
+                AuditEntry {
+                    id,
+                    actor: serde_json::json!({
+                        "id": actor_id, "kind": kind, "role": role, "organization_id": organization_id,
+                    }),
+                    action,
+                    entity_type,
+                    entity_id,
+                    before: json(before),
+                    after: json(after),
+                    request_id,
+                    at: super::to_utc(at),
+                }
+            },
+        )
+        .collect();
+    Ok((entries, has_more))
+}

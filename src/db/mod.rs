@@ -10,8 +10,10 @@ pub mod login_throttle;
 pub mod organizations;
 pub mod plans;
 pub mod projects;
+pub mod reports;
 pub mod schema;
 pub mod seed;
+pub mod summary;
 pub mod users;
 
 use std::time::Duration;

@@ -17,6 +17,7 @@ use super::{
 use crate::{
     domain::{
         CategoryId, FieldError, Money, OrganizationId, PlanId, ProjectId, ProjectStatus,
+        lifecycle::Transition,
         listing::{
             Cursor, OrganizationFilter, PageLimit, ProjectFilter, ProjectSort, SortKey, SortValue,
         },
@@ -388,6 +389,7 @@ pub fn insert(
     conn: &mut DbConnection,
     new: &NewProject,
     note: Option<&str>,
+    actor_id: Option<String>,
 ) -> QueryResult<ProjectId> {
     let category_id = new.category_id.to_string();
     let sequence: i32 = diesel::update(categories::table.filter(categories::id.eq(&category_id)))
@@ -436,17 +438,7 @@ pub fn insert(
             projects::updated_at.eq(created_at),
         ))
         .execute(conn)?;
-    diesel::insert_into(project_transitions::table)
-        .values((
-            project_transitions::id.eq(uuid::Uuid::new_v4().to_string()),
-            project_transitions::project_id.eq(id.to_string()),
-            project_transitions::from_status.eq(None::<String>),
-            project_transitions::to_status.eq(new.status.as_str()),
-            project_transitions::note.eq(note),
-            project_transitions::actor_id.eq(None::<String>),
-            project_transitions::created_at.eq(created_at),
-        ))
-        .execute(conn)?;
+    record_transition(conn, id, None, new.status, note, actor_id)?;
     Ok(id)
 }
 
@@ -553,7 +545,7 @@ pub fn register(
         source_ref: details.source_ref,
         seed_key: None,
     };
-    let id = insert(conn, &new, None)?;
+    let id = insert(conn, &new, None, actor.id.clone())?;
     let project = find(conn, id)?.ok_or(diesel::result::Error::NotFound)?;
     audit::record(
         conn,
@@ -561,4 +553,200 @@ pub fn register(
         Change::new("project.create", "project", id).after(&project),
     )?;
     Ok(project)
+}
+
+/// Writes a project's details, and optionally a new code, plan and category, if the
+/// project is still at `expected_version`; bumps the version. `None`: the project changed
+/// meanwhile (or is gone), and nothing was written. Call inside a write transaction.
+pub fn update(
+    conn: &mut DbConnection,
+    id: ProjectId,
+    expected_version: i64,
+    details: &ProjectDetails,
+    placement: Option<(PlanId, CategoryId)>,
+    code: Option<&str>,
+) -> QueryResult<Option<Project>> {
+    #[derive(AsChangeset)]
+    #[diesel(table_name = projects, treat_none_as_null = true)]
+    struct Details<'a> {
+        name: &'a str,
+        description: &'a str,
+        location: Option<&'a str>,
+        scale: Option<&'a str>,
+        lead_department_id: Option<String>,
+        implementing_org_id: Option<String>,
+        start_year: Option<i32>,
+        end_year: Option<i32>,
+        total_fen: Option<i64>,
+        central_fen: Option<i64>,
+        municipal_fen: Option<i64>,
+        county_fen: Option<i64>,
+        special_bonds_fen: Option<i64>,
+        social_capital_fen: Option<i64>,
+        financial_fen: Option<i64>,
+        other_fen: Option<i64>,
+        national_code: Option<&'a str>,
+        source_ref: Option<&'a str>,
+        updated_at: NaiveDateTime,
+    }
+    let fen = |amount: Option<Money>| amount.map(Money::to_fen);
+    let sources = &details.sources;
+    let target = projects::table
+        .filter(projects::id.eq(id.to_string()))
+        .filter(projects::version.eq(expected_version));
+    let changed = diesel::update(target)
+        .set((
+            Details {
+                name: details.name.trim(),
+                description: &details.description,
+                location: details.location.as_deref(),
+                scale: details.scale.as_deref(),
+                lead_department_id: details.lead_department.map(|id| id.to_string()),
+                implementing_org_id: details.implementing_org.map(|id| id.to_string()),
+                start_year: details.start_year,
+                end_year: details.end_year,
+                total_fen: fen(details.total),
+                central_fen: fen(sources.central),
+                municipal_fen: fen(sources.municipal),
+                county_fen: fen(sources.county),
+                special_bonds_fen: fen(sources.special_bonds),
+                social_capital_fen: fen(sources.social_capital),
+                financial_fen: fen(sources.financial),
+                other_fen: fen(sources.other),
+                national_code: details.national_code.as_deref(),
+                source_ref: details.source_ref.as_deref(),
+                updated_at: now(),
+            },
+            projects::version.eq(projects::version + 1),
+        ))
+        .execute(conn)?;
+    if changed == 0 {
+        return Ok(None);
+    }
+    let id_text = id.to_string();
+    if let Some((plan_id, category_id)) = placement {
+        diesel::update(projects::table.find(&id_text))
+            .set((
+                projects::plan_id.eq(plan_id.to_string()),
+                projects::category_id.eq(category_id.to_string()),
+            ))
+            .execute(conn)?;
+    }
+    if let Some(code) = code {
+        diesel::update(projects::table.find(&id_text))
+            .set(projects::code.eq(code))
+            .execute(conn)?;
+    }
+    find(conn, id)
+}
+
+/// The plan and category with these codes, as a project's placement.
+pub fn placement(
+    conn: &mut DbConnection,
+    plan_code: &str,
+    category_code: &str,
+) -> Result<(PlanId, CategoryId), AppError> {
+    let plan_id = super::plans::find_id(conn, plan_code)?.ok_or_else(|| {
+        AppError::validation("plan", format!("no plan has the code {plan_code:?}"))
+    })?;
+    let category_id = categories::table
+        .filter(categories::plan_id.eq(plan_id.to_string()))
+        .filter(categories::code.eq(category_code))
+        .select(categories::id)
+        .first::<String>(conn)
+        .optional()?
+        .ok_or_else(|| {
+            AppError::validation(
+                "category",
+                format!("the plan has no category {category_code:?}"),
+            )
+        })?;
+    Ok((plan_id, parse_stored(&category_id)?))
+}
+
+/// Moves a project to `to` if it is still at `expected_version`, bumping the version, and
+/// records the transition. `false`: the project changed meanwhile; nothing was written.
+pub fn change_status(
+    conn: &mut DbConnection,
+    id: ProjectId,
+    expected_version: i64,
+    from: ProjectStatus,
+    to: ProjectStatus,
+    note: Option<&str>,
+    actor_id: Option<String>,
+) -> QueryResult<bool> {
+    let changed = diesel::update(
+        projects::table
+            .filter(projects::id.eq(id.to_string()))
+            .filter(projects::version.eq(expected_version)),
+    )
+    .set((
+        projects::status.eq(to.as_str()),
+        projects::version.eq(projects::version + 1),
+        projects::updated_at.eq(now()),
+    ))
+    .execute(conn)?;
+    if changed == 0 {
+        return Ok(false);
+    }
+    record_transition(conn, id, Some(from), to, note, actor_id)?;
+    Ok(true)
+}
+
+fn record_transition(
+    conn: &mut DbConnection,
+    id: ProjectId,
+    from: Option<ProjectStatus>,
+    to: ProjectStatus,
+    note: Option<&str>,
+    actor_id: Option<String>,
+) -> QueryResult<()> {
+    diesel::insert_into(project_transitions::table)
+        .values((
+            project_transitions::id.eq(uuid::Uuid::new_v4().to_string()),
+            project_transitions::project_id.eq(id.to_string()),
+            project_transitions::from_status.eq(from.map(ProjectStatus::as_str)),
+            project_transitions::to_status.eq(to.as_str()),
+            project_transitions::note.eq(note),
+            project_transitions::actor_id.eq(actor_id),
+            project_transitions::created_at.eq(now()),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+/// The project's lifecycle history, oldest first.
+pub fn transitions(conn: &mut DbConnection, id: ProjectId) -> QueryResult<Vec<Transition>> {
+    type Row = (
+        Option<String>,
+        String,
+        Option<String>,
+        Option<String>,
+        NaiveDateTime,
+    );
+    project_transitions::table
+        .filter(project_transitions::project_id.eq(id.to_string()))
+        .order((
+            project_transitions::created_at.asc(),
+            project_transitions::id.asc(),
+        ))
+        .select((
+            project_transitions::from_status,
+            project_transitions::to_status,
+            project_transitions::note,
+            project_transitions::actor_id,
+            project_transitions::created_at,
+        ))
+        .load::<Row>(conn)?
+        .into_iter()
+        .map(|(from, to, note, by, at)| {
+            Ok(Transition {
+                from: from.as_deref().map(parse_stored).transpose()?,
+                to: parse_stored(&to)?,
+                note,
+                by: by.as_deref().map(parse_stored).transpose()?,
+                at: to_utc(at),
+            })
+        })
+        .collect()
 }

@@ -144,7 +144,26 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    progress_reports (id) {
+        id -> Text,
+        project_id -> Text,
+        period -> Text,
+        investment_completed_fen -> BigInt,
+        physical_progress -> Integer,
+        summary -> Text,
+        issues -> Text,
+        status -> Text,
+        submitted_by -> Text,
+        submitted_at -> Timestamp,
+        reviewed_by -> Nullable<Text>,
+        reviewed_at -> Nullable<Timestamp>,
+        review_comment -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(categories -> plans (plan_id));
+diesel::joinable!(progress_reports -> projects (project_id));
 diesel::joinable!(users -> organizations (organization_id));
 diesel::joinable!(api_keys -> users (created_by));
 diesel::joinable!(projects -> plans (plan_id));
@@ -161,4 +180,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_keys,
     login_failures,
     audit_entries,
+    progress_reports,
 );

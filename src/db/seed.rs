@@ -109,7 +109,7 @@ pub fn load(conn: &mut DbConnection, seeds: &SeedSet) -> anyhow::Result<SeedRepo
                 "loaded from the plan ({}, seed {})",
                 project.source_ref, project.seed_key
             );
-            let id = insert(conn, &new, Some(&note))?;
+            let id = insert(conn, &new, Some(&note), None)?;
             let project = super::projects::find(conn, id)?;
             audit::record(
                 conn,

@@ -70,6 +70,10 @@ typed_id!(
     /// An API key's id (not the key).
     ApiKeyId
 );
+typed_id!(
+    /// A progress report's id.
+    ReportId
+);
 
 #[cfg(test)]
 mod tests {

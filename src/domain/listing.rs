@@ -172,18 +172,26 @@ pub struct Cursor {
     pub id: ProjectId,
 }
 
+/// An opaque cursor: URL-safe base64 of the position's JSON.
+pub fn encode_cursor(position: &impl Serialize) -> String {
+    URL_SAFE_NO_PAD.encode(serde_json::to_vec(position).expect("a cursor serializes"))
+}
+
+/// The position in a cursor from [`encode_cursor`]; `None` for anything else.
+pub fn decode_cursor<T: serde::de::DeserializeOwned>(text: &str) -> Option<T> {
+    let bytes = URL_SAFE_NO_PAD.decode(text).ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
 impl Cursor {
     pub fn encode(&self) -> String {
-        URL_SAFE_NO_PAD.encode(serde_json::to_vec(self).expect("a cursor serializes"))
+        encode_cursor(self)
     }
 
     /// Decodes a cursor handed out for the same sort order.
     pub fn decode(text: &str, sort: ProjectSort) -> Result<Self, &'static str> {
-        let cursor: Cursor = URL_SAFE_NO_PAD
-            .decode(text)
-            .ok()
-            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-            .ok_or("is not a cursor this service handed out")?;
+        let cursor: Cursor =
+            decode_cursor(text).ok_or("is not a cursor this service handed out")?;
         let value_fits_key = matches!(
             (cursor.key, &cursor.value),
             (SortKey::Code | SortKey::Name, SortValue::Text(_))

@@ -2,16 +2,19 @@
 //! constructor, at the edge; code that holds one never checks it again.
 
 pub mod ids;
+pub mod lifecycle;
 pub mod listing;
 pub mod money;
 pub mod organization;
 pub mod plan;
 pub mod project;
+pub mod report;
 pub mod status;
+pub mod summary;
 pub mod user;
 pub mod validation;
 
-pub use ids::{ApiKeyId, CategoryId, OrganizationId, PlanId, ProjectId, UserId};
+pub use ids::{ApiKeyId, CategoryId, OrganizationId, PlanId, ProjectId, ReportId, UserId};
 pub use money::Money;
 pub use status::ProjectStatus;
 pub use validation::FieldError;

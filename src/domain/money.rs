@@ -37,6 +37,11 @@ impl Money {
         Self(Decimal::new(fen, 2))
     }
 
+    /// A sum of fen, which may exceed `i64` (sums over a whole province).
+    pub fn from_fen_sum(fen: i128) -> Self {
+        Self(Decimal::from_i128_with_scale(fen, 2))
+    }
+
     /// The amount in fen. Exact: the scale is always 2 and the digits are bounded.
     pub fn to_fen(self) -> i64 {
         i64::try_from(self.0.mantissa()).expect("a Money has at most 17 digits of fen")

@@ -329,3 +329,31 @@ impl ProjectDetails {
         errors
     }
 }
+
+impl From<&Project> for ProjectDetails {
+    fn from(project: &Project) -> Self {
+        let investment = &project.investment;
+        ProjectDetails {
+            name: project.name.clone(),
+            description: project.description.clone(),
+            location: project.location.clone(),
+            scale: project.scale.clone(),
+            lead_department: project.lead_department,
+            implementing_org: project.implementing_org,
+            start_year: project.start_year,
+            end_year: project.end_year,
+            total: investment.total,
+            sources: FundingSources {
+                central: investment.central,
+                municipal: investment.municipal,
+                county: investment.county,
+                special_bonds: investment.special_bonds,
+                social_capital: investment.social_capital,
+                financial: investment.financial,
+                other: investment.other,
+            },
+            national_code: project.national_code.clone(),
+            source_ref: project.source_ref.clone(),
+        }
+    }
+}

@@ -2,12 +2,17 @@
 //! calls one operation and maps the result; nothing else.
 
 pub mod api_keys;
+pub mod audit;
 pub mod auth;
 pub mod body;
 pub mod health;
+pub mod lifecycle;
 pub mod organizations;
 pub mod plans;
+pub mod preconditions;
 pub mod projects;
+pub mod query;
+pub mod reports;
 pub mod users;
 
 use actix_web::web;
@@ -48,11 +53,30 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(web::resource("/plans").get(plans::list))
                 .service(web::resource("/plans/{code}").get(plans::get))
                 .service(web::resource("/plans/{code}/categories").get(plans::categories))
+                .service(web::resource("/plans/{code}/summary").get(plans::summary))
                 .service(
                     web::resource("/projects")
                         .get(projects::list)
                         .post(projects::create),
                 )
-                .service(web::resource("/projects/{id}").get(projects::get)),
+                .service(
+                    web::resource("/projects/{id}")
+                        .get(projects::get)
+                        .patch(projects::update),
+                )
+                .service(
+                    web::resource("/projects/{id}/transitions")
+                        .get(lifecycle::history)
+                        .post(lifecycle::transition),
+                )
+                .service(
+                    web::resource("/projects/{id}/reports")
+                        .get(reports::list)
+                        .post(reports::create),
+                )
+                .service(web::resource("/projects/{id}/history").get(audit::project_history))
+                .service(web::resource("/reports/{id}").patch(reports::correct))
+                .service(web::resource("/reports/{id}/review").post(reports::review))
+                .service(web::resource("/audit").get(audit::trail)),
         );
 }

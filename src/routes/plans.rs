@@ -73,3 +73,29 @@ pub async fn categories(
     let categories = categories.ok_or_else(|| no_such_plan(&code))?;
     Ok(HttpResponse::Ok().json(categories))
 }
+
+/// The finance view: planned against registered, by category, status, lead department and
+/// funding source. Every total is the exact sum of its parts; withdrawn projects count only
+/// in `by_status` and `registered.withdrawn`.
+#[utoipa::path(get, path = "/api/v1/plans/{code}/summary", tag = "plans",
+    params(("code" = String, Path, description = "the plan's code", example = "yunyang-eco-2021-2025")),
+    responses(
+        (status = 200, description = "the summary", body = crate::domain::summary::Summary),
+        (status = 401, description = "no valid credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "no such plan", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("api_key" = [])))]
+pub async fn summary(
+    db: web::Data<Database>,
+    caller: Caller,
+    code: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    policy::read_catalogue(&caller)?;
+    let code = code.into_inner();
+    let lookup = code.clone();
+    let summary = db
+        .run(move |conn| db::summary::summary(conn, &lookup).map_err(AppError::from))
+        .await?
+        .ok_or_else(|| no_such_plan(&code))?;
+    Ok(HttpResponse::Ok().json(summary))
+}

@@ -4,12 +4,19 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use super::body;
+use super::{
+    body::{self, Patch},
+    preconditions::IfMatch,
+    query,
+};
 use crate::{
     auth::{Caller, policy},
-    db::{self, Database},
+    db::{
+        self, Database,
+        audit::{self, Change},
+    },
     domain::{
-        FieldError, Money, OrganizationId, ProjectId,
+        FieldError, Money, OrganizationId, ProjectId, ProjectStatus,
         listing::{Cursor, PageLimit, ProjectFilter, ProjectSort, SearchText},
         project::{FundingSources, Project, ProjectDetails, optional_text},
     },
@@ -37,73 +44,58 @@ impl ListParams {
     /// Parses the query string, naming every parameter that is wrong. Unknown parameters
     /// are refused too, so that a misspelt filter never silently lists everything.
     fn parse(query: &str) -> Result<Self, AppError> {
+        const KNOWN: [&str; 10] = [
+            "plan",
+            "category",
+            "status",
+            "lead_department",
+            "implementing_org",
+            "q",
+            "updated_since",
+            "sort",
+            "limit",
+            "cursor",
+        ];
         let mut params = Self::default();
-        let mut errors = Vec::new();
-        let mut seen = Vec::new();
+        let mut errors = query::Errors::default();
         let mut cursor_text = None;
-        for (name, value) in form_urlencoded::parse(query.as_bytes()) {
-            let name = name.into_owned();
-            if name != "status" && seen.contains(&name) {
-                errors.push(FieldError::new(&name, "may be given only once"));
-                continue;
-            }
-            seen.push(name.clone());
-            let mut invalid = |message: &str| errors.push(FieldError::new(&name, message));
+        for (name, value) in query::pairs(query, &KNOWN, &["status"], &mut errors) {
             match name.as_str() {
-                "plan" => params.filter.plan = Some(value.into_owned()),
-                "category" => params.filter.category = Some(value.into_owned()),
-                "status" => match value.parse() {
-                    Ok(status) => params.filter.statuses.push(status),
-                    Err(error) => invalid(&format!("{error}")),
-                },
-                "lead_department" => match value.parse() {
-                    Ok(organization) => params.filter.lead_department = Some(organization),
-                    Err(message) => invalid(message),
-                },
-                "implementing_org" => match value.parse() {
-                    Ok(organization) => params.filter.implementing_org = Some(organization),
-                    Err(message) => invalid(message),
-                },
-                "q" => match SearchText::parse(&value) {
-                    Ok(text) => params.filter.text = Some(text),
-                    Err(message) => invalid(message),
-                },
-                "updated_since" => match parse_rfc3339(&value) {
-                    Some(time) => params.filter.updated_since = Some(time),
-                    None => invalid("must be an RFC 3339 time such as 2026-01-31T08:00:00+08:00"),
-                },
-                "sort" => match value.parse() {
-                    Ok(sort) => params.sort = sort,
-                    Err(message) => invalid(message),
-                },
-                "limit" => match value.parse() {
-                    Ok(limit) => params.limit = limit,
-                    Err(message) => invalid(message),
-                },
-                "cursor" => cursor_text = Some(value.into_owned()),
-                _ => invalid("is not a parameter of this list"),
+                "plan" => params.filter.plan = Some(value),
+                "category" => params.filter.category = Some(value),
+                "status" => params
+                    .filter
+                    .statuses
+                    .extend(errors.take(&name, value.parse::<ProjectStatus>())),
+                "lead_department" => {
+                    params.filter.lead_department = errors.take(&name, value.parse())
+                }
+                "implementing_org" => {
+                    params.filter.implementing_org = errors.take(&name, value.parse())
+                }
+                "q" => params.filter.text = errors.take(&name, SearchText::parse(&value)),
+                "updated_since" => {
+                    params.filter.updated_since = errors.take(&name, parse_rfc3339(&value))
+                }
+                "sort" => params.sort = errors.take(&name, value.parse()).unwrap_or_default(),
+                "limit" => params.limit = errors.take(&name, value.parse()).unwrap_or_default(),
+                _ => cursor_text = Some(value),
             }
         }
         if let Some(text) = cursor_text {
-            match Cursor::decode(&text, params.sort) {
-                Ok(cursor) => params.cursor = Some(cursor),
-                Err(message) => errors.push(FieldError::new("cursor", message)),
-            }
+            params.cursor = errors.take("cursor", Cursor::decode(&text, params.sort));
         }
-        if errors.is_empty() {
-            Ok(params)
-        } else {
-            Err(AppError::Validation(errors))
-        }
+        errors.finish()?;
+        Ok(params)
     }
 }
 
 /// RFC 3339; a `+` of the offset that arrived unencoded (read as a space) is taken back.
-fn parse_rfc3339(text: &str) -> Option<DateTime<Utc>> {
+pub fn parse_rfc3339(text: &str) -> Result<DateTime<Utc>, &'static str> {
     DateTime::parse_from_rfc3339(text)
         .or_else(|_| DateTime::parse_from_rfc3339(&text.replace(' ', "+")))
-        .ok()
         .map(|time| time.with_timezone(&Utc))
+        .map_err(|_| "must be an RFC 3339 time such as 2026-01-31T08:00:00+08:00")
 }
 
 /// Lists projects, filtered and sorted, one page at a time.
@@ -176,12 +168,8 @@ pub async fn get(
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     policy::read_catalogue(&caller)?;
-    let not_found = || AppError::NotFound(format!("no project has the id {id}"));
-    let project_id: ProjectId = id.parse().map_err(|_| not_found())?;
-    let project = db
-        .run(move |conn| db::projects::find(conn, project_id).map_err(AppError::from))
-        .await?
-        .ok_or_else(not_found)?;
+    let project_id = parse_project_id(&id)?;
+    let project = db.run(move |conn| find_project(conn, project_id)).await?;
     Ok(HttpResponse::Ok()
         .insert_header(header::ETag(etag(&project)))
         .json(project))
@@ -282,7 +270,7 @@ pub async fn create(
     caller: Caller,
     request: web::Json<Value>,
 ) -> Result<HttpResponse, AppError> {
-    policy::project_registrar(&caller)?;
+    policy::project_editor(&caller)?;
     let request: NewProject = body::parse(request)?;
     policy::create_project(&caller, request.lead_department, request.implementing_org)?;
     let (plan, category) = (request.plan.clone(), request.category.clone());
@@ -297,13 +285,294 @@ pub async fn create(
         .json(project))
 }
 
+/// Changes to investment, merged member by member; `null` removes an amount.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InvestmentPatch {
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub total: Patch<Money>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub central: Patch<Money>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub municipal: Patch<Money>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub county: Patch<Money>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub special_bonds: Patch<Money>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub social_capital: Patch<Money>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub financial: Patch<Money>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub other: Patch<Money>,
+}
+
+/// A JSON merge patch of a project (RFC 7396): members left out stay as they are, `null`
+/// removes a value. `lead_department`, `code`, `plan` and `category` are the plan office's;
+/// `implementing_org` also the lead department's. Computed fields are read-only.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectPatch {
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub name: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub description: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub location: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub scale: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>, format = Uuid)]
+    pub lead_department: Patch<OrganizationId>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>, format = Uuid)]
+    pub implementing_org: Patch<OrganizationId>,
+    #[serde(default)]
+    #[schema(value_type = Option<i32>)]
+    pub start_year: Patch<i32>,
+    #[serde(default)]
+    #[schema(value_type = Option<i32>)]
+    pub end_year: Patch<i32>,
+    #[serde(default)]
+    #[schema(value_type = Option<InvestmentPatch>)]
+    pub investment: Patch<InvestmentPatch>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub national_code: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub source_ref: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub code: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub plan: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub category: Patch<String>,
+}
+
+impl ProjectPatch {
+    /// The members the patch sets, by name.
+    fn present(&self) -> Vec<&'static str> {
+        [
+            ("name", self.name.is_present()),
+            ("description", self.description.is_present()),
+            ("location", self.location.is_present()),
+            ("scale", self.scale.is_present()),
+            ("lead_department", self.lead_department.is_present()),
+            ("implementing_org", self.implementing_org.is_present()),
+            ("start_year", self.start_year.is_present()),
+            ("end_year", self.end_year.is_present()),
+            ("investment", self.investment.is_present()),
+            ("national_code", self.national_code.is_present()),
+            ("source_ref", self.source_ref.is_present()),
+            ("code", self.code.is_present()),
+            ("plan", self.plan.is_present()),
+            ("category", self.category.is_present()),
+        ]
+        .into_iter()
+        .filter_map(|(name, present)| present.then_some(name))
+        .collect()
+    }
+
+    /// Applies the patch to `details`; members that cannot be removed are named.
+    fn apply(self, details: &mut ProjectDetails) -> Result<(), AppError> {
+        let mut errors = Vec::new();
+        let mut required = |field: &str| errors.push(FieldError::new(field, "cannot be removed"));
+        match self.name {
+            Patch::Value(name) => details.name = name,
+            Patch::Null => required("name"),
+            Patch::Absent => {}
+        }
+        for (field, patch) in [
+            ("code", &self.code),
+            ("plan", &self.plan),
+            ("category", &self.category),
+        ] {
+            if *patch == Patch::Null {
+                required(field);
+            }
+        }
+        if !errors.is_empty() {
+            return Err(AppError::Validation(errors));
+        }
+        details.description = self
+            .description
+            .apply(Some(details.description.clone()))
+            .unwrap_or_default();
+        details.location = optional_text(self.location.apply(details.location.take()));
+        details.scale = optional_text(self.scale.apply(details.scale.take()));
+        details.lead_department = self.lead_department.apply(details.lead_department);
+        details.implementing_org = self.implementing_org.apply(details.implementing_org);
+        details.start_year = self.start_year.apply(details.start_year);
+        details.end_year = self.end_year.apply(details.end_year);
+        details.national_code =
+            optional_text(self.national_code.apply(details.national_code.take()));
+        details.source_ref = optional_text(self.source_ref.apply(details.source_ref.take()));
+        let investment = match self.investment {
+            Patch::Absent => InvestmentPatch::default(),
+            Patch::Value(investment) => investment,
+            Patch::Null => InvestmentPatch {
+                total: Patch::Null,
+                central: Patch::Null,
+                municipal: Patch::Null,
+                county: Patch::Null,
+                special_bonds: Patch::Null,
+                social_capital: Patch::Null,
+                financial: Patch::Null,
+                other: Patch::Null,
+            },
+        };
+        let sources = &mut details.sources;
+        details.total = investment.total.apply(details.total);
+        sources.central = investment.central.apply(sources.central);
+        sources.municipal = investment.municipal.apply(sources.municipal);
+        sources.county = investment.county.apply(sources.county);
+        sources.special_bonds = investment.special_bonds.apply(sources.special_bonds);
+        sources.social_capital = investment.social_capital.apply(sources.social_capital);
+        sources.financial = investment.financial.apply(sources.financial);
+        sources.other = investment.other.apply(sources.other);
+        Ok(())
+    }
+}
+
+/// Changes a project (JSON merge patch) if `If-Match` names its current version.
+#[utoipa::path(patch, path = "/api/v1/projects/{id}", tag = "projects", security(("bearer" = [])),
+    params(
+        ("id" = String, Path, format = Uuid),
+        ("If-Match" = String, Header, description = "the project's ETag, e.g. \"7\""),
+    ),
+    request_body(content = ProjectPatch, content_type = "application/merge-patch+json"),
+    responses(
+        (status = 200, description = "changed", body = Project, headers(("ETag" = String))),
+        (status = 401, description = "no valid credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "the caller may not change this project or one of these fields", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 404, description = "no such project", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "the new code is taken", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "the project changed since that version; nothing was written", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 422, description = "invalid", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match is missing", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn update(
+    db: web::Data<Database>,
+    caller: Caller,
+    request: HttpRequest,
+    id: web::Path<String>,
+    patch: web::Json<Value>,
+) -> Result<HttpResponse, AppError> {
+    policy::project_editor(&caller)?;
+    let project_id = parse_project_id(&id)?;
+    let if_match = IfMatch::from_request(&request);
+    let patch: ProjectPatch = body::parse(patch)?;
+    let project = db
+        .write(move |conn| {
+            let current = find_project(conn, project_id)?;
+            let user = policy::change_project(&caller, &current)?;
+            policy::change_fields(user, &patch.present())?;
+            let version = if_match.expect(current.version)?;
+            let placement = match (&patch.plan, &patch.category) {
+                (Patch::Absent, Patch::Absent) => None,
+                (plan, category) => {
+                    let plan = match plan {
+                        Patch::Value(plan) => plan.as_str(),
+                        _ => current.plan.as_str(),
+                    };
+                    let category = match category {
+                        Patch::Value(category) => category.as_str(),
+                        _ => current.category.as_str(),
+                    };
+                    Some(db::projects::placement(conn, plan, category)?)
+                }
+            };
+            let code = match &patch.code {
+                Patch::Value(code) => Some(parse_code(code)?),
+                _ => None,
+            };
+            let mut details = ProjectDetails::from(&current);
+            patch.apply(&mut details)?;
+            let errors = details.check();
+            if !errors.is_empty() {
+                return Err(AppError::Validation(errors));
+            }
+            db::projects::check_organizations(conn, &details)?;
+            let updated = db::projects::update(
+                conn,
+                project_id,
+                version,
+                &details,
+                placement,
+                code.as_deref(),
+            )?
+            .ok_or(AppError::PreconditionFailed)?;
+            audit::record(
+                conn,
+                &caller.actor(),
+                Change::new("project.update", "project", project_id)
+                    .before(&current)
+                    .after(&updated),
+            )?;
+            Ok(updated)
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(header::ETag(etag(&project)))
+        .json(project))
+}
+
+/// A project code set by the plan office: 1–64 characters of letters, digits and `-`.
+fn parse_code(code: &str) -> Result<String, AppError> {
+    let valid = (1..=64).contains(&code.len())
+        && code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    if valid {
+        Ok(code.to_owned())
+    } else {
+        Err(AppError::validation(
+            "code",
+            "must be 1 to 64 letters, digits or '-'",
+        ))
+    }
+}
+
+pub fn parse_project_id(id: &str) -> Result<ProjectId, AppError> {
+    id.parse().map_err(|_| no_such_project(id))
+}
+
+fn no_such_project(id: impl std::fmt::Display) -> AppError {
+    AppError::NotFound(format!("no project has the id {id}"))
+}
+
+/// The project, or a 404.
+pub fn find_project(conn: &mut db::DbConnection, id: ProjectId) -> Result<Project, AppError> {
+    db::projects::find(conn, id)?.ok_or_else(|| no_such_project(id))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn errors(query: &str) -> Vec<String> {
         match ListParams::parse(query) {
-            Err(AppError::Validation(errors)) => errors.into_iter().map(|e| e.field).collect(),
+            Err(AppError::Validation(errors)) => {
+                let mut fields: Vec<String> = errors.into_iter().map(|e| e.field).collect();
+                fields.sort();
+                fields
+            }
             other => panic!("expected a validation error for {query:?}, got {other:?}"),
         }
     }
@@ -320,7 +589,7 @@ mod tests {
     fn every_invalid_parameter_is_named() {
         assert_eq!(
             errors("status=done&limit=0&sort=size&lead_department=x&colour=red"),
-            ["status", "limit", "sort", "lead_department", "colour"]
+            ["colour", "lead_department", "limit", "sort", "status"]
         );
     }
 

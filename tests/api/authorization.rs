@@ -7,7 +7,7 @@ use std::collections::{BTreeSet, HashMap};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{ADMIN_PASSWORD, Backend, PASSWORD, PLAN, TestApp, spawn_app};
+use crate::helpers::{Backend, PASSWORD, PLAN, TestApp, spawn_app};
 
 const MATRIX: &str = include_str!("authz_matrix.csv");
 const CALLERS: [&str; 9] = [
@@ -59,19 +59,97 @@ struct World {
     department_b: String,
     company_p: String,
     company_q: String,
+    /// Led by department A, implemented by company P; in preparation.
     own_project: String,
+    /// Led by department B, implemented by company Q; in preparation.
     other_project: String,
     other_user: String,
+    /// Returned reports to correct, on each project.
+    own_returned_report: String,
+    other_returned_report: String,
+    periods: usize,
 }
 
-async fn register(app: &TestApp, name: &str, lead: &str, implementing: &str) -> String {
-    let body = json!({"plan": PLAN, "category": "risk", "name": name, "lead_department": lead, "implementing_org": implementing});
-    let response = app.post("/api/v1/projects", &app.admin_token, body).await;
-    assert_eq!(response.status(), StatusCode::CREATED);
-    response.json::<Value>().await.unwrap()["id"]
-        .as_str()
+impl World {
+    /// A month no report has used yet.
+    fn next_period(&mut self) -> String {
+        self.periods += 1;
+        format!(
+            "{:04}-{:02}",
+            2000 + self.periods / 12,
+            self.periods % 12 + 1
+        )
+    }
+}
+
+async fn json_of(response: reqwest::Response, expected: StatusCode) -> Value {
+    let status = response.status();
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(status, expected, "{body}");
+    body
+}
+
+/// A project in preparation, registered by the plan office.
+async fn project_in_preparation(
+    app: &TestApp,
+    name: &str,
+    lead: &str,
+    implementing: &str,
+) -> String {
+    let body = json!({"plan": PLAN, "category": "risk", "name": name, "lead_department": lead,
+        "implementing_org": implementing, "start_year": 2024, "investment": {"total": "1000000.00"}});
+    let project = json_of(
+        app.post("/api/v1/projects", &app.admin_token, body).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let id = project["id"].as_str().unwrap().to_owned();
+    move_project(app, &app.admin_token, &id, json!({"to": "preparation"})).await;
+    id
+}
+
+/// Posts a transition with the project's current ETag.
+async fn move_project(app: &TestApp, token: &str, id: &str, body: Value) -> Value {
+    let etag = app.get(&format!("/api/v1/projects/{id}")).await.headers()["etag"]
+        .to_str()
         .unwrap()
-        .to_owned()
+        .to_owned();
+    let response = app
+        .client
+        .post(format!("{}/api/v1/projects/{id}/transitions", app.address))
+        .bearer_auth(token)
+        .header("if-match", etag)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    json_of(response, StatusCode::OK).await
+}
+
+/// A submitted report on `project` by the holder of `token`; returns its id.
+async fn submit_report(app: &TestApp, world: &mut World, token: &str, project: &str) -> String {
+    let body = json!({"period": world.next_period(), "investment_completed": "100.00", "physical_progress": 10, "summary": "进展顺利"});
+    let report = json_of(
+        app.post(&format!("/api/v1/projects/{project}/reports"), token, body)
+            .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    report["id"].as_str().unwrap().to_owned()
+}
+
+async fn return_report(app: &TestApp, world: &World, report: &str) {
+    let body = json!({"decision": "returned", "comment": "请补充"});
+    json_of(
+        app.post(
+            &format!("/api/v1/reports/{report}/review"),
+            &world.tokens["finance"],
+            body,
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
 }
 
 async fn world(app: &TestApp) -> World {
@@ -89,18 +167,18 @@ async fn world(app: &TestApp) -> World {
         .await;
     let finance = app.add_organization("县财政局", "finance").await;
     let (_, me) = app.get_json("/api/v1/me").await;
+    let plan_office = me["organization_id"].as_str().unwrap().to_owned();
 
+    // The harness itself acts as `admin`; the plan office caller is another user, so that
+    // its password change does not end the harness's token.
     let mut world = World {
-        tokens: HashMap::from([("plan_office", app.admin_token.clone())]),
-        usernames: HashMap::from([("plan_office", "admin".to_owned())]),
-        passwords: HashMap::from([("plan_office", ADMIN_PASSWORD.to_owned())]),
-        user_ids: HashMap::from([("plan_office", me["id"].as_str().unwrap().to_owned())]),
-        organization_ids: HashMap::from([(
-            "plan_office",
-            me["organization_id"].as_str().unwrap().to_owned(),
-        )]),
-        own_project: register(app, "矩阵自有项目", &department_a, &company_p).await,
-        other_project: register(app, "矩阵他方项目", &department_b, &company_q).await,
+        tokens: HashMap::new(),
+        usernames: HashMap::new(),
+        passwords: HashMap::new(),
+        user_ids: HashMap::new(),
+        organization_ids: HashMap::new(),
+        own_project: project_in_preparation(app, "矩阵自有项目", &department_a, &company_p).await,
+        other_project: project_in_preparation(app, "矩阵他方项目", &department_b, &company_q).await,
         other_user: app
             .add_user("other-user", "department", &department_b)
             .await
@@ -109,8 +187,12 @@ async fn world(app: &TestApp) -> World {
         department_b,
         company_p: company_p.clone(),
         company_q,
+        own_returned_report: String::new(),
+        other_returned_report: String::new(),
+        periods: 0,
     };
     for (caller, username, role, organization) in [
+        ("plan_office", "office", "plan_office", plan_office),
         ("department_owner", "dept-owner", "department", department_a),
         ("department_other", "dept-other", "department", department_c),
         (
@@ -138,6 +220,12 @@ async fn world(app: &TestApp) -> World {
     world
         .tokens
         .insert("api_key", app.add_api_key("matrix tool").await.1);
+    let (own, other) = (world.own_project.clone(), world.other_project.clone());
+    let department_token = world.tokens["department_owner"].clone();
+    world.own_returned_report = submit_report(app, &mut world, &department_token, &own).await;
+    world.other_returned_report = submit_report(app, &mut world, &app.admin_token, &other).await;
+    return_report(app, &world, &world.own_returned_report).await;
+    return_report(app, &world, &world.other_returned_report).await;
     world
 }
 
@@ -148,13 +236,17 @@ fn caller_key(caller: &str) -> &'static str {
         .unwrap_or_else(|| panic!("unknown caller {caller}"))
 }
 
-/// The request a row makes: method, path and body.
-async fn request_for(
-    app: &TestApp,
-    world: &World,
-    row: &Row,
-    n: usize,
-) -> (Method, String, Option<Value>) {
+/// What a row sends, and what a refusal must leave unchanged.
+struct Prepared {
+    method: Method,
+    path: String,
+    body: Option<Value>,
+    if_match: Option<String>,
+    /// What to read (as the plan office) before and after a refused write.
+    snapshot: String,
+}
+
+async fn prepare(app: &TestApp, world: &mut World, row: &Row, n: usize) -> Prepared {
     let (method, template) = row.operation.split_once(' ').unwrap();
     let method = Method::from_bytes(method.as_bytes()).unwrap();
     let caller = caller_key(&row.caller);
@@ -162,10 +254,25 @@ async fn request_for(
     let own_or = |map: &HashMap<&str, String>, fallback: &String| {
         map.get(caller).unwrap_or(fallback).clone()
     };
+    let project = match row.object.as_str() {
+        "other" => world.other_project.clone(),
+        _ => world.own_project.clone(),
+    };
     let id = match (template, row.object.as_str()) {
         (_, "missing") => missing,
-        (t, "own") if t.starts_with("/api/v1/projects") => world.own_project.clone(),
-        (t, "other") if t.starts_with("/api/v1/projects") => world.other_project.clone(),
+        (t, _) if t.starts_with("/api/v1/projects/") => project.clone(),
+        ("/api/v1/reports/{id}", "own") => world.own_returned_report.clone(),
+        ("/api/v1/reports/{id}", _) => world.other_returned_report.clone(),
+        ("/api/v1/reports/{id}/review", object) => {
+            let submitter = match (object, caller) {
+                ("own", "plan_office" | "department_owner" | "platform_owner") => caller,
+                ("other", "department_owner") => "platform_owner",
+                _ => "department_owner",
+            };
+            let token = world.tokens[submitter].clone();
+            let own_project = world.own_project.clone();
+            submit_report(app, world, &token, &own_project).await
+        }
         (t, "own") if t.starts_with("/api/v1/organizations") => {
             own_or(&world.organization_ids, &world.department_a)
         }
@@ -201,6 +308,12 @@ async fn request_for(
                 "lead_department": lead, "implementing_org": implementing}),
             )
         }
+        "PATCH /api/v1/projects/{id}" => Some(json!({"description": format!("矩阵{n}")})),
+        "POST /api/v1/projects/{id}/transitions" => Some(json!({"to": "construction"})),
+        "POST /api/v1/projects/{id}/reports" => Some(json!({"period": world.next_period(),
+            "investment_completed": "10.00", "physical_progress": 5, "summary": "矩阵"})),
+        "PATCH /api/v1/reports/{id}" => Some(json!({"summary": format!("矩阵{n}")})),
+        "POST /api/v1/reports/{id}/review" => Some(json!({"decision": "returned"})),
         "POST /api/v1/organizations" => {
             Some(json!({"name": format!("矩阵组织{n}"), "kind": "department"}))
         }
@@ -221,52 +334,117 @@ async fn request_for(
         }
         _ => None,
     };
-    (method, path, body)
+    let needs_if_match = matches!(
+        row.operation.as_str(),
+        "PATCH /api/v1/projects/{id}" | "POST /api/v1/projects/{id}/transitions"
+    );
+    let if_match = if needs_if_match {
+        let response = app.get(&format!("/api/v1/projects/{project}")).await;
+        Some(response.headers()["etag"].to_str().unwrap().to_owned())
+    } else {
+        None
+    };
+    let snapshot = match (method.as_str(), template) {
+        ("POST", "/api/v1/projects") => "/api/v1/projects?category=risk&limit=200".to_owned(),
+        ("POST", "/api/v1/me/password") => "/api/v1/users".to_owned(),
+        ("POST", "/api/v1/projects/{id}/transitions") => format!("/api/v1/projects/{id}"),
+        (_, "/api/v1/reports/{id}" | "/api/v1/reports/{id}/review") => {
+            format!("/api/v1/projects/{project}/reports")
+        }
+        ("DELETE", _) => "/api/v1/api-keys".to_owned(),
+        _ => path.clone(),
+    };
+    Prepared {
+        method,
+        path,
+        body,
+        if_match,
+        snapshot,
+    }
 }
 
-/// What a refused write must leave as it was: the object, or the collection written to.
-async fn snapshot(app: &TestApp, method: &Method, path: &str) -> Value {
-    let target = match (method.as_str(), path) {
-        ("POST", "/api/v1/projects") => return json!(app.all_pages("limit=200").await),
-        ("POST", "/api/v1/me/password") => "/api/v1/users".to_owned(),
-        ("DELETE", _) => "/api/v1/api-keys".to_owned(),
-        _ => path.to_owned(),
-    };
-    let response = app.get(&target).await;
+async fn snapshot(app: &TestApp, path: &str) -> Value {
+    let response = app.get(path).await;
     json!({"status": response.status().as_u16(), "body": response.text().await.unwrap()})
+}
+
+/// Puts back what a successful row changed that later rows rely on.
+async fn restore(
+    app: &TestApp,
+    world: &mut World,
+    row: &Row,
+    caller: &'static str,
+    prepared: &Prepared,
+) {
+    match row.operation.as_str() {
+        "POST /api/v1/projects/{id}/transitions" => {
+            let id = prepared.path.split('/').nth(4).unwrap().to_owned();
+            move_project(
+                app,
+                &app.admin_token,
+                &id,
+                json!({"to": "preparation", "note": "矩阵复原"}),
+            )
+            .await;
+        }
+        "PATCH /api/v1/reports/{id}" => {
+            let id = prepared.path.rsplit('/').next().unwrap().to_owned();
+            return_report(app, world, &id).await;
+        }
+        "POST /api/v1/me/password" => {
+            let new_password = prepared.body.as_ref().unwrap()["new_password"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+            let token = app.login(&world.usernames[caller], &new_password).await;
+            world.passwords.insert(caller, new_password);
+            world.tokens.insert(caller, token);
+        }
+        _ => {}
+    }
 }
 
 async fn every_operation_follows_the_matrix(backend: Backend) {
     let app = spawn_app(backend).await;
     let mut world = world(&app).await;
     for (n, row) in rows().iter().enumerate() {
-        let (method, path, body) = request_for(&app, &world, row, n).await;
+        let prepared = prepare(&app, &mut world, row, n).await;
         let caller = caller_key(&row.caller);
-        let is_write = method != Method::GET;
+        let is_write = prepared.method != Method::GET;
         let before = if is_write {
             Some((
-                snapshot(&app, &method, &path).await,
+                snapshot(&app, &prepared.snapshot).await,
                 app.audit_count().await,
             ))
         } else {
             None
         };
 
-        let token = world.tokens.get(caller).cloned();
-        let response = app
-            .request(method.clone(), &path, token.as_deref(), body.clone())
-            .await;
+        let mut request = app.client.request(
+            prepared.method.clone(),
+            format!("{}{}", app.address, prepared.path),
+        );
+        if let Some(token) = world.tokens.get(caller) {
+            request = request.bearer_auth(token);
+        }
+        if let Some(tag) = &prepared.if_match {
+            request = request.header("if-match", tag);
+        }
+        if let Some(body) = &prepared.body {
+            request = request.json(body);
+        }
+        let response = request.send().await.unwrap();
         let status = response.status().as_u16();
         let text = response.text().await.unwrap();
         let case = format!(
-            "{} as {} on {} ({method} {path})",
-            row.operation, row.caller, row.object
+            "{} as {} on {} ({} {})",
+            row.operation, row.caller, row.object, prepared.method, prepared.path
         );
         assert_eq!(status, row.status, "{case}: {text}");
 
         if let Some((object, audit_entries)) = before.filter(|_| status >= 400) {
             assert_eq!(
-                snapshot(&app, &method, &path).await,
+                snapshot(&app, &prepared.snapshot).await,
                 object,
                 "{case}: a refused write changed nothing"
             );
@@ -276,11 +454,8 @@ async fn every_operation_follows_the_matrix(backend: Backend) {
                 "{case}: a refused write leaves no audit entry"
             );
         }
-        if row.operation == "POST /api/v1/me/password" && status == 204 {
-            let new_password = body.unwrap()["new_password"].as_str().unwrap().to_owned();
-            let token = app.login(&world.usernames[caller], &new_password).await;
-            world.passwords.insert(caller, new_password);
-            world.tokens.insert(caller, token);
+        if status < 300 {
+            restore(&app, &mut world, row, caller, &prepared).await;
         }
     }
 }

@@ -43,7 +43,7 @@ fn risk_project(conn: &mut DbConnection, name: &str) -> QueryResult<NewProject> 
 
 fn register(conn: &mut DbConnection, name: &str) -> Result<ProjectId, AppError> {
     let new = risk_project(conn, name)?;
-    Ok(insert(conn, &new, None)?)
+    Ok(insert(conn, &new, None, None)?)
 }
 
 /// Concurrent writers queue for the write lock instead of failing with "database is

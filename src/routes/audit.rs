@@ -1,0 +1,159 @@
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::{
+    projects::{find_project, parse_project_id, parse_rfc3339},
+    query,
+};
+use crate::{
+    auth::{Caller, policy},
+    db::{
+        self, Database,
+        audit::{AuditEntry, AuditFilter},
+    },
+    domain::listing::{PageLimit, decode_cursor, encode_cursor},
+    error::{AppError, Problem},
+};
+
+/// A page of audit entries, oldest first.
+#[derive(Serialize, ToSchema)]
+pub struct AuditPage {
+    pub items: Vec<AuditEntry>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Position {
+    at: DateTime<Utc>,
+    id: String,
+}
+
+/// Reads `limit` and `cursor` (and, for the whole trail, the filters) from the query.
+fn page_params(
+    request: &HttpRequest,
+    filters: bool,
+) -> Result<(AuditFilter, PageLimit, Option<Position>), AppError> {
+    const PAGING: [&str; 2] = ["limit", "cursor"];
+    const ALL: [&str; 7] = [
+        "limit",
+        "cursor",
+        "entity_type",
+        "entity_id",
+        "actor",
+        "since",
+        "until",
+    ];
+    let known: &[&str] = if filters { &ALL } else { &PAGING };
+    let mut errors = query::Errors::default();
+    let mut filter = AuditFilter::default();
+    let mut limit = PageLimit::default();
+    let mut position = None;
+    for (name, value) in query::pairs(request.query_string(), known, &[], &mut errors) {
+        match name.as_str() {
+            "limit" => limit = errors.take(&name, value.parse()).unwrap_or_default(),
+            "cursor" => {
+                position = errors.take(
+                    &name,
+                    decode_cursor(&value).ok_or("is not a cursor this service handed out"),
+                )
+            }
+            "entity_type" => filter.entity_type = Some(value),
+            "entity_id" => filter.entity_id = Some(value),
+            "actor" => filter.actor_id = Some(value),
+            "since" => {
+                filter.since = errors
+                    .take(&name, parse_rfc3339(&value))
+                    .map(|t| t.naive_utc())
+            }
+            _ => {
+                filter.until = errors
+                    .take(&name, parse_rfc3339(&value))
+                    .map(|t| t.naive_utc())
+            }
+        }
+    }
+    errors.finish()?;
+    Ok((filter, limit, position))
+}
+
+async fn page(
+    db: &Database,
+    filter: AuditFilter,
+    limit: PageLimit,
+    after: Option<Position>,
+) -> Result<AuditPage, AppError> {
+    let after = after.map(|position| (position.at.naive_utc(), position.id));
+    let (items, has_more) = db
+        .run(move |conn| db::audit::list(conn, &filter, after, limit.get()).map_err(AppError::from))
+        .await?;
+    let next_cursor = match items.last() {
+        Some(last) if has_more => Some(encode_cursor(&Position {
+            at: last.at,
+            id: last.id.clone(),
+        })),
+        _ => None,
+    };
+    Ok(AuditPage { items, next_cursor })
+}
+
+/// The audit trail (plan office and finance): every write, oldest first.
+#[utoipa::path(get, path = "/api/v1/audit", tag = "audit", security(("bearer" = [])),
+    params(
+        ("entity_type" = Option<String>, Query, description = "e.g. project, report, user, organization, api_key"),
+        ("entity_id" = Option<String>, Query),
+        ("actor" = Option<String>, Query, description = "the acting user's or API key's id"),
+        ("since" = Option<DateTime<Utc>>, Query, description = "RFC 3339, inclusive"),
+        ("until" = Option<DateTime<Utc>>, Query, description = "RFC 3339, exclusive"),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 200),
+        ("cursor" = Option<String>, Query),
+    ),
+    responses(
+        (status = 200, description = "one page", body = AuditPage),
+        (status = 401, description = "no valid credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "not the plan office or finance", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "a parameter is invalid", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn trail(
+    db: web::Data<Database>,
+    caller: Caller,
+    request: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    policy::read_audit(&caller)?;
+    let (filter, limit, after) = page_params(&request, true)?;
+    Ok(HttpResponse::Ok().json(page(&db, filter, limit, after).await?))
+}
+
+/// A project's audit entries (plan office and finance), oldest first.
+#[utoipa::path(get, path = "/api/v1/projects/{id}/history", tag = "audit", security(("bearer" = [])),
+    params(
+        ("id" = String, Path, format = Uuid),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 200),
+        ("cursor" = Option<String>, Query),
+    ),
+    responses(
+        (status = 200, description = "one page", body = AuditPage),
+        (status = 401, description = "no valid credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "not the plan office or finance", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "no such project", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "a parameter is invalid", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn project_history(
+    db: web::Data<Database>,
+    caller: Caller,
+    request: HttpRequest,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    policy::read_audit(&caller)?;
+    let project_id = parse_project_id(&id)?;
+    let (_, limit, after) = page_params(&request, false)?;
+    db.run(move |conn| find_project(conn, project_id).map(drop))
+        .await?;
+    let filter = AuditFilter {
+        entity_type: Some("project".to_owned()),
+        entity_id: Some(project_id.to_string()),
+        ..AuditFilter::default()
+    };
+    Ok(HttpResponse::Ok().json(page(&db, filter, limit, after).await?))
+}

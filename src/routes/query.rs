@@ -1,0 +1,56 @@
+//! Reading query strings: known parameters only, each once unless it may repeat.
+
+use crate::{domain::FieldError, error::AppError};
+
+/// The query's `(name, value)` pairs; unknown and repeated parameters go to `errors`
+/// instead (so that a misspelt filter never silently widens a list).
+pub fn pairs(
+    query: &str,
+    known: &[&str],
+    repeatable: &[&str],
+    errors: &mut Errors,
+) -> Vec<(String, String)> {
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    let errors = &mut errors.0;
+    for (name, value) in form_urlencoded::parse(query.as_bytes()) {
+        let name = name.into_owned();
+        if !known.contains(&name.as_str()) {
+            errors.push(FieldError::new(&name, "is not a parameter of this list"));
+        } else if !repeatable.contains(&name.as_str())
+            && pairs.iter().any(|(seen, _)| *seen == name)
+        {
+            errors.push(FieldError::new(&name, "may be given only once"));
+        } else {
+            pairs.push((name, value.into_owned()));
+        }
+    }
+    pairs
+}
+
+/// Collects the outcome of parsing one parameter, keeping every error.
+#[derive(Default)]
+pub struct Errors(pub Vec<FieldError>);
+
+impl Errors {
+    pub fn take<T, E: std::fmt::Display>(
+        &mut self,
+        field: &str,
+        parsed: Result<T, E>,
+    ) -> Option<T> {
+        match parsed {
+            Ok(value) => Some(value),
+            Err(error) => {
+                self.0.push(FieldError::new(field, error.to_string()));
+                None
+            }
+        }
+    }
+
+    pub fn finish(self) -> Result<(), AppError> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(AppError::Validation(self.0))
+        }
+    }
+}
