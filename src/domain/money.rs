@@ -217,3 +217,42 @@ mod tests {
         assert_eq!(sum.to_string(), "10000000000000.29");
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        /// Any amount written with up to 15 integer digits and up to 2 decimals parses to
+        /// the same value, formats with exactly two decimals, and parses back unchanged.
+        #[test]
+        fn parse_then_format_round_trips(integer in 0u64..1_000_000_000_000_000, decimals in 0usize..=2, fraction in 0u32..100) {
+            let fraction = format!("{fraction:02}");
+            let text = match decimals {
+                0 => integer.to_string(),
+                1 => format!("{integer}.{}", &fraction[..1]),
+                _ => format!("{integer}.{fraction}"),
+            };
+            let money = Money::parse(&text).unwrap();
+            let formatted = money.to_string();
+            let expected_fraction = match decimals {
+                0 => "00".to_owned(),
+                1 => format!("{}0", &fraction[..1]),
+                _ => fraction.clone(),
+            };
+            prop_assert_eq!(&formatted, &format!("{integer}.{expected_fraction}"));
+            prop_assert_eq!(Money::parse(&formatted).unwrap(), money);
+            prop_assert_eq!(Money::from_fen(money.to_fen()), money);
+        }
+
+        /// Summing fen and summing decimals agree exactly.
+        #[test]
+        fn sums_of_fen_and_of_amounts_agree(fen in proptest::collection::vec(0i64..100_000_000_000_000_000, 0..50)) {
+            let amounts: Money = fen.iter().map(|fen| Money::from_fen(*fen)).sum();
+            let total: i128 = fen.iter().map(|fen| i128::from(*fen)).sum();
+            prop_assert_eq!(amounts, Money::from_fen_sum(total));
+        }
+    }
+}

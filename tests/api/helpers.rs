@@ -406,3 +406,158 @@ fn with_database_replaces_only_the_database_name() {
         "postgres://h:5432/t1"
     );
 }
+
+/// A department and a platform company with a user each, and a finance user.
+pub struct Team {
+    pub department: String,
+    pub department_token: String,
+    pub company: String,
+    pub company_token: String,
+    pub finance_token: String,
+}
+
+/// Builds request bodies for a project; states only what a test cares about.
+pub struct ProjectBuilder {
+    body: Value,
+}
+
+impl ProjectBuilder {
+    pub fn led_by(department: &str) -> Self {
+        Self {
+            body: json!({"plan": PLAN, "category": "risk", "name": "化工园区环境风险防控工程", "lead_department": department}),
+        }
+    }
+
+    pub fn set(mut self, field: &str, value: Value) -> Self {
+        self.body[field] = value;
+        self
+    }
+
+    pub fn build(self) -> Value {
+        self.body
+    }
+}
+
+impl TestApp {
+    pub async fn team(&self) -> Team {
+        let department = self.add_organization("县能源部门", "department").await;
+        let (_, department_token) = self
+            .add_user("energy-dept", "department", &department)
+            .await;
+        let company = self
+            .add_organization("云阳县城投集团", "platform_company")
+            .await;
+        let (_, company_token) = self.add_user("cityco", "platform_company", &company).await;
+        let finance = self.add_organization("县财政局", "finance").await;
+        let (_, finance_token) = self.add_user("finance", "finance", &finance).await;
+        Team {
+            department,
+            department_token,
+            company,
+            company_token,
+            finance_token,
+        }
+    }
+
+    /// Registers a project; returns it.
+    pub async fn register(&self, token: &str, body: Value) -> Value {
+        let response = self.post("/api/v1/projects", token, body).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::CREATED,
+            "{}",
+            response.text().await.unwrap()
+        );
+        response.json().await.unwrap()
+    }
+
+    /// The project's current ETag.
+    pub async fn etag(&self, id: &str) -> String {
+        let response = self.get(&format!("/api/v1/projects/{id}")).await;
+        response.headers()["etag"].to_str().unwrap().to_owned()
+    }
+
+    /// A write to a project with `If-Match: if_match` (none when `None`).
+    pub async fn with_if_match(
+        &self,
+        method: Method,
+        path: &str,
+        token: &str,
+        if_match: Option<&str>,
+        body: Value,
+    ) -> reqwest::Response {
+        let mut request = self
+            .client
+            .request(method, format!("{}{path}", self.address))
+            .bearer_auth(token)
+            .json(&body);
+        if let Some(tag) = if_match {
+            request = request.header("if-match", tag);
+        }
+        request.send().await.unwrap()
+    }
+
+    /// PATCHes a project with its current ETag.
+    pub async fn edit(&self, token: &str, id: &str, patch: Value) -> reqwest::Response {
+        let etag = self.etag(id).await;
+        self.with_if_match(
+            Method::PATCH,
+            &format!("/api/v1/projects/{id}"),
+            token,
+            Some(&etag),
+            patch,
+        )
+        .await
+    }
+
+    /// Moves a project with its current ETag.
+    pub async fn transition(
+        &self,
+        token: &str,
+        id: &str,
+        to: &str,
+        note: Option<&str>,
+    ) -> reqwest::Response {
+        let etag = self.etag(id).await;
+        let body = json!({"to": to, "note": note});
+        self.with_if_match(
+            Method::POST,
+            &format!("/api/v1/projects/{id}/transitions"),
+            token,
+            Some(&etag),
+            body,
+        )
+        .await
+    }
+
+    /// Submits a progress report; returns it.
+    pub async fn report(
+        &self,
+        token: &str,
+        project: &str,
+        period: &str,
+        amount: &str,
+        progress: i32,
+    ) -> Value {
+        let body = json!({"period": period, "investment_completed": amount, "physical_progress": progress, "summary": "按计划推进"});
+        let response = self
+            .post(&format!("/api/v1/projects/{project}/reports"), token, body)
+            .await;
+        assert_eq!(
+            response.status(),
+            StatusCode::CREATED,
+            "{}",
+            response.text().await.unwrap()
+        );
+        response.json().await.unwrap()
+    }
+
+    pub async fn review(&self, token: &str, report: &str, decision: &str) -> reqwest::Response {
+        self.post(
+            &format!("/api/v1/reports/{report}/review"),
+            token,
+            json!({"decision": decision}),
+        )
+        .await
+    }
+}

@@ -5,15 +5,20 @@
 mod helpers;
 
 mod admin;
+mod audit;
 mod auth;
 mod authorization;
 mod contract;
+mod editing;
 mod errors;
 mod health;
+mod lifecycle;
 mod migrations;
 mod plans;
 mod projects;
 mod registration;
+mod reports;
 mod seeds;
 mod storage;
+mod summary;
 mod tokens;
