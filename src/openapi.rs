@@ -110,6 +110,21 @@ pub fn document() -> String {
     json
 }
 
+/// The docs page at `/docs/`: Swagger UI, its assets served by the service itself (no
+/// external host), reading `/api/openapi.json`.
+pub fn docs() -> utoipa_swagger_ui::SwaggerUi {
+    // No validator badge: it would send the contract to an external host.
+    let config = utoipa_swagger_ui::Config::from("/api/openapi.json").validator_url("none");
+    utoipa_swagger_ui::SwaggerUi::new("/docs/{_:.*}").config(config)
+}
+
+/// `/docs` leads to the page at `/docs/` (whose relative asset links need the slash).
+pub async fn docs_redirect() -> HttpResponse {
+    HttpResponse::PermanentRedirect()
+        .insert_header((actix_web::http::header::LOCATION, "/docs/"))
+        .finish()
+}
+
 /// Serves the contract.
 pub async fn serve() -> HttpResponse {
     HttpResponse::Ok()

@@ -23,6 +23,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/healthz").get(health::healthz))
         .service(web::resource("/readyz").get(health::readyz))
         .service(web::resource("/api/openapi.json").get(openapi::serve))
+        .service(web::resource("/docs").get(openapi::docs_redirect))
+        .service(openapi::docs())
         .service(
             web::scope("/api/v1")
                 .service(web::resource("/auth/login").post(auth::login))

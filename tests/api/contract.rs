@@ -34,3 +34,64 @@ async fn the_contract_is_served_as_committed(backend: Backend) {
 }
 
 on_both_backends!(the_contract_is_served_as_committed);
+
+async fn the_docs_page_is_served_with_no_external_host(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let redirect = client
+        .get(format!("{}/docs", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(redirect.status(), StatusCode::PERMANENT_REDIRECT);
+    assert_eq!(redirect.headers()["location"], "/docs/");
+
+    let page = app
+        .client
+        .get(format!("{}/docs/", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("swagger-ui"));
+    for asset in [
+        "swagger-ui-bundle.js",
+        "swagger-ui.css",
+        "swagger-initializer.js",
+    ] {
+        assert!(html.contains(asset), "{asset}");
+        let response = app
+            .client
+            .get(format!("{}/docs/{asset}", app.address))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::OK,
+            "{asset} is served by the service"
+        );
+    }
+    assert!(
+        !html.contains("http://") && !html.contains("https://"),
+        "no external host in the page"
+    );
+    let initializer = app
+        .client
+        .get(format!("{}/docs/swagger-initializer.js", app.address))
+        .send()
+        .await
+        .unwrap();
+    let initializer = initializer.text().await.unwrap();
+    assert!(initializer.contains("/api/openapi.json"));
+    assert!(
+        !initializer.contains("http://") && !initializer.contains("https://"),
+        "{initializer}"
+    );
+}
+
+on_both_backends!(the_docs_page_is_served_with_no_external_host);
