@@ -23,8 +23,9 @@ pub enum AppError {
     Forbidden(String),
     #[error("{0}")]
     NotFound(String),
-    #[error("the method is not allowed on this resource")]
-    MethodNotAllowed,
+    /// With the methods the resource allows (the `Allow` header).
+    #[error("the method is not allowed on this resource; it allows {0}")]
+    MethodNotAllowed(String),
     #[error("{0}")]
     Conflict(String),
     #[error("the project changed since the version in If-Match; read it again and retry")]
@@ -75,7 +76,7 @@ impl AppError {
             Self::Unauthorized => "unauthorized",
             Self::Forbidden(_) => "forbidden",
             Self::NotFound(_) => "not-found",
-            Self::MethodNotAllowed => "method-not-allowed",
+            Self::MethodNotAllowed(_) => "method-not-allowed",
             Self::Conflict(_) => "conflict",
             Self::PreconditionFailed => "precondition-failed",
             Self::PreconditionRequired => "precondition-required",
@@ -94,7 +95,7 @@ impl AppError {
             Self::Unauthorized => "Unauthorized",
             Self::Forbidden(_) => "Forbidden",
             Self::NotFound(_) => "Not found",
-            Self::MethodNotAllowed => "Method not allowed",
+            Self::MethodNotAllowed(_) => "Method not allowed",
             Self::Conflict(_) => "Conflict",
             Self::PreconditionFailed => "Precondition failed",
             Self::PreconditionRequired => "Precondition required",
@@ -136,7 +137,7 @@ impl ResponseError for AppError {
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
-            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             Self::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
@@ -168,6 +169,9 @@ impl ResponseError for AppError {
             }
             Self::Unauthorized => {
                 response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+            }
+            Self::MethodNotAllowed(allowed) => {
+                response.insert_header((header::ALLOW, allowed.as_str()));
             }
             _ => {}
         }
@@ -233,7 +237,11 @@ mod tests {
                 400,
             ),
             (AppError::NotFound(String::new()), "not-found", 404),
-            (AppError::MethodNotAllowed, "method-not-allowed", 405),
+            (
+                AppError::MethodNotAllowed("GET".into()),
+                "method-not-allowed",
+                405,
+            ),
             (AppError::Conflict(String::new()), "conflict", 409),
             (AppError::PreconditionFailed, "precondition-failed", 412),
             (AppError::PayloadTooLarge, "payload-too-large", 413),

@@ -1,5 +1,7 @@
 //! The OpenAPI contract, generated from the handlers and the types serde uses.
 
+use std::{collections::HashMap, sync::LazyLock};
+
 use actix_web::HttpResponse;
 use utoipa::{
     Modify, OpenApi,
@@ -17,7 +19,7 @@ use crate::{domain, error, routes};
             decimals), progress reports and audit trail. Errors are application/problem+json (RFC 9457).",
         license(name = "Apache-2.0"),
     ),
-    modifiers(&SecuritySchemes),
+    modifiers(&SecuritySchemes, &CommonResponses),
     paths(
         routes::auth::login,
         routes::auth::me,
@@ -99,6 +101,83 @@ impl Modify for SecuritySchemes {
             ),
         );
     }
+}
+
+/// Responses every operation of a kind can give, added in one place: a body that cannot
+/// be read (400), is too large (413) or is not JSON (415), and an unavailable database (503).
+struct CommonResponses;
+
+impl Modify for CommonResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let problem = |description: &str| {
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    error::PROBLEM_JSON,
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("Problem")))
+                        .build(),
+                )
+                .build()
+        };
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ];
+            for operation in operations.into_iter().flatten() {
+                let responses = &mut operation.responses.responses;
+                if operation.request_body.is_some() {
+                    for (status, description) in [
+                        ("400", "the body is not valid JSON"),
+                        ("413", "the body is larger than 256 KiB"),
+                        ("415", "the body is not JSON"),
+                    ] {
+                        responses
+                            .entry(status.to_owned())
+                            .or_insert_with(|| problem(description).into());
+                    }
+                }
+                if path != "/healthz" {
+                    responses.entry("503".to_owned()).or_insert_with(|| {
+                        problem("the database is unavailable (with Retry-After)").into()
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// The methods the contract gives a path pattern, e.g. `GET, POST` (`GET` for the paths
+/// outside it: the docs page), for the `Allow` header of a 405.
+pub fn allowed_methods(pattern: Option<&str>) -> String {
+    static METHODS: LazyLock<HashMap<String, String>> = LazyLock::new(|| {
+        let document: serde_json::Value =
+            serde_json::from_str(&document()).expect("the contract is JSON");
+        let paths = document["paths"].as_object().cloned().unwrap_or_default();
+        paths
+            .into_iter()
+            .map(|(path, operations)| {
+                let methods: Vec<String> = operations
+                    .as_object()
+                    .map(|operations| {
+                        operations
+                            .keys()
+                            .map(|method| method.to_uppercase())
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                (path, methods.join(", "))
+            })
+            .collect()
+    });
+    pattern
+        .and_then(|pattern| METHODS.get(pattern).cloned())
+        .unwrap_or_else(|| "GET".to_owned())
 }
 
 /// The contract as pretty JSON, exactly as committed in `openapi/openapi.json`.

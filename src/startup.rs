@@ -17,7 +17,7 @@ use crate::{
     config::Settings,
     db::{self, Database},
     error::{AppError, PROBLEM_JSON, json_error},
-    routes,
+    openapi, routes,
     seed::SeedSet,
     telemetry,
 };
@@ -124,7 +124,9 @@ fn problem_for_bare_errors<B>(
     let error = match status.as_u16() {
         400 => AppError::BadRequest("the request could not be read".to_owned()),
         404 => AppError::NotFound("no such resource".to_owned()),
-        405 => AppError::MethodNotAllowed,
+        405 => AppError::MethodNotAllowed(openapi::allowed_methods(
+            response.request().match_pattern().as_deref(),
+        )),
         413 => AppError::PayloadTooLarge,
         415 => AppError::UnsupportedMediaType("unsupported content type".to_owned()),
         _ => AppError::Internal(anyhow::anyhow!("unhandled error status {status}")),

@@ -39,7 +39,12 @@ pub async fn list(database: web::Data<Database>, caller: Caller) -> Result<HttpR
 #[serde(deny_unknown_fields)]
 pub struct NewApiKey {
     /// What the key is for, e.g. the tool's name.
-    #[schema(example = "财政绩效评价系统")]
+    #[schema(
+        example = "财政绩效评价系统",
+        min_length = 1,
+        max_length = 200,
+        pattern = r"\S"
+    )]
     pub name: String,
 }
 

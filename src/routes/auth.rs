@@ -83,6 +83,7 @@ pub async fn me(database: web::Data<Database>, caller: Caller) -> Result<HttpRes
 pub struct PasswordChange {
     pub current_password: String,
     /// At least 12 characters, not a common password.
+    #[schema(min_length = 12, max_length = 256)]
     pub new_password: String,
 }
 

@@ -67,6 +67,30 @@ pub fn parse<T: DeserializeOwned>(body: web::Json<Value>) -> Result<T, AppError>
     })
 }
 
+/// A whole number from JSON: `82`, and also `82.0` or `8.2e1`, which JSON Schema counts as
+/// the integer 82 too. Anything with a fraction, or outside `i32`, is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Integer(pub i32);
+
+impl<'de> serde::Deserialize<'de> for Integer {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let invalid = || serde::de::Error::custom("must be a whole number");
+        let Value::Number(number) = Value::deserialize(deserializer)? else {
+            return Err(invalid());
+        };
+        let text = number.to_string();
+        let value = rust_decimal::Decimal::from_str_exact(&text)
+            .or_else(|_| rust_decimal::Decimal::from_scientific(&text))
+            .map_err(|_| invalid())?;
+        if !value.fract().is_zero() {
+            return Err(invalid());
+        }
+        rust_decimal::prelude::ToPrimitive::to_i32(&value)
+            .map(Integer)
+            .ok_or_else(invalid)
+    }
+}
+
 /// One member of a JSON merge patch (RFC 7396): absent leaves the value, `null` removes
 /// it, anything else replaces it. Use with `#[serde(default)]`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -130,6 +154,18 @@ mod tests {
                 (errors[0].field.clone(), errors[0].message.clone())
             }
             other => panic!("expected a validation error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn integers_may_be_written_with_a_zero_fraction() {
+        let parse = |json: &str| serde_json::from_str::<Integer>(json).map(|i| i.0).ok();
+        assert_eq!(parse("82"), Some(82));
+        assert_eq!(parse("82.0"), Some(82));
+        assert_eq!(parse("8.2e1"), Some(82));
+        assert_eq!(parse("-5"), Some(-5));
+        for bad in ["82.5", "\"82\"", "3000000000", "1e100", "null"] {
+            assert_eq!(parse(bad), None, "{bad}");
         }
     }
 

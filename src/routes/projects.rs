@@ -5,7 +5,7 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::{
-    body::{self, Patch},
+    body::{self, Integer, Patch},
     preconditions::IfMatch,
     query,
 };
@@ -106,13 +106,15 @@ pub fn parse_rfc3339(text: &str) -> Result<DateTime<Utc>, &'static str> {
         ("status" = Option<Vec<crate::domain::ProjectStatus>>, Query, explode = true,
             description = "lifecycle status; repeat for several"),
         ("lead_department" = Option<String>, Query,
+            pattern = r"^(none|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$",
             description = "lead department's organization id, or `none` for projects without one"),
         ("implementing_org" = Option<String>, Query,
+            pattern = r"^(none|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$",
             description = "implementing organization's id, or `none` for projects without one"),
-        ("q" = Option<String>, Query,
+        ("q" = Option<String>, Query, min_length = 1, max_length = 200,
             description = "literal substring of name, code or location (case-insensitive for Latin letters)"),
         ("updated_since" = Option<DateTime<Utc>>, Query, description = "RFC 3339, inclusive"),
-        ("sort" = Option<String>, Query,
+        ("sort" = Option<String>, Query, pattern = r"^-?(code|name|updated_at|total_investment)$",
             description = "`code` (default), `name`, `updated_at` or `total_investment`; prefix `-` for descending"),
         ("limit" = Option<u32>, Query, minimum = 1, maximum = 200, description = "page size, default 50"),
         ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
@@ -181,21 +183,21 @@ pub async fn get(
 #[serde(deny_unknown_fields)]
 pub struct InvestmentInput {
     /// 计划总投资
-    #[schema(value_type = Option<String>, example = "120000000.00")]
+    #[schema(value_type = Option<String>, pattern = r"^[0-9]{1,15}(\.[0-9]{1,2})?$", example = "120000000.00")]
     pub total: Option<Money>,
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = r"^[0-9]{1,15}(\.[0-9]{1,2})?$")]
     pub central: Option<Money>,
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = r"^[0-9]{1,15}(\.[0-9]{1,2})?$")]
     pub municipal: Option<Money>,
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = r"^[0-9]{1,15}(\.[0-9]{1,2})?$")]
     pub county: Option<Money>,
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = r"^[0-9]{1,15}(\.[0-9]{1,2})?$")]
     pub special_bonds: Option<Money>,
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = r"^[0-9]{1,15}(\.[0-9]{1,2})?$")]
     pub social_capital: Option<Money>,
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = r"^[0-9]{1,15}(\.[0-9]{1,2})?$")]
     pub financial: Option<Money>,
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = r"^[0-9]{1,15}(\.[0-9]{1,2})?$")]
     pub other: Option<Money>,
 }
 
@@ -203,15 +205,23 @@ pub struct InvestmentInput {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewProject {
-    #[schema(example = "yunyang-eco-2021-2025")]
+    #[schema(example = "yunyang-eco-2021-2025", min_length = 1)]
     pub plan: String,
-    #[schema(example = "low_carbon")]
+    #[schema(example = "low_carbon", min_length = 1)]
     pub category: String,
-    #[schema(example = "宝坪光伏二期项目")]
+    #[schema(
+        example = "宝坪光伏二期项目",
+        min_length = 1,
+        max_length = 200,
+        pattern = r"\S"
+    )]
     pub name: String,
     #[serde(default)]
+    #[schema(max_length = 10000)]
     pub description: String,
+    #[schema(max_length = 200)]
     pub location: Option<String>,
+    #[schema(max_length = 200)]
     pub scale: Option<String>,
     /// Required: a department registers only projects it leads.
     #[schema(value_type = String, format = Uuid)]
@@ -219,10 +229,15 @@ pub struct NewProject {
     /// A platform company registers only projects it implements.
     #[schema(value_type = Option<String>, format = Uuid)]
     pub implementing_org: Option<OrganizationId>,
-    pub start_year: Option<i32>,
-    pub end_year: Option<i32>,
+    #[schema(value_type = Option<i32>, minimum = 1900, maximum = 2100)]
+    pub start_year: Option<Integer>,
+    /// Not before `start_year`.
+    #[schema(value_type = Option<i32>, minimum = 1900, maximum = 2100)]
+    pub end_year: Option<Integer>,
     pub investment: Option<InvestmentInput>,
+    #[schema(pattern = r"^[0-9]{4}-[0-9]{6}-[0-9]{2}-[0-9]{2}-[0-9]{5}[0-9A-Z]$")]
     pub national_code: Option<String>,
+    #[schema(max_length = 200)]
     pub source_ref: Option<String>,
 }
 
@@ -236,8 +251,8 @@ impl From<NewProject> for ProjectDetails {
             scale: optional_text(request.scale),
             lead_department: Some(request.lead_department),
             implementing_org: request.implementing_org,
-            start_year: request.start_year,
-            end_year: request.end_year,
+            start_year: request.start_year.map(|year| year.0),
+            end_year: request.end_year.map(|year| year.0),
             total: investment.total,
             sources: FundingSources {
                 central: investment.central,
@@ -290,28 +305,28 @@ pub async fn create(
 #[serde(deny_unknown_fields)]
 pub struct InvestmentPatch {
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = r"^[0-9]{1,15}(\.[0-9]{1,2})?$")]
     pub total: Patch<Money>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = r"^[0-9]{1,15}(\.[0-9]{1,2})?$")]
     pub central: Patch<Money>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = r"^[0-9]{1,15}(\.[0-9]{1,2})?$")]
     pub municipal: Patch<Money>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = r"^[0-9]{1,15}(\.[0-9]{1,2})?$")]
     pub county: Patch<Money>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = r"^[0-9]{1,15}(\.[0-9]{1,2})?$")]
     pub special_bonds: Patch<Money>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = r"^[0-9]{1,15}(\.[0-9]{1,2})?$")]
     pub social_capital: Patch<Money>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = r"^[0-9]{1,15}(\.[0-9]{1,2})?$")]
     pub financial: Patch<Money>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = r"^[0-9]{1,15}(\.[0-9]{1,2})?$")]
     pub other: Patch<Money>,
 }
 
@@ -322,16 +337,16 @@ pub struct InvestmentPatch {
 #[serde(deny_unknown_fields)]
 pub struct ProjectPatch {
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 200, pattern = r"\S")]
     pub name: Patch<String>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 10000)]
     pub description: Patch<String>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 200)]
     pub location: Patch<String>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 200)]
     pub scale: Patch<String>,
     #[serde(default)]
     #[schema(value_type = Option<String>, format = Uuid)]
@@ -340,28 +355,28 @@ pub struct ProjectPatch {
     #[schema(value_type = Option<String>, format = Uuid)]
     pub implementing_org: Patch<OrganizationId>,
     #[serde(default)]
-    #[schema(value_type = Option<i32>)]
-    pub start_year: Patch<i32>,
+    #[schema(value_type = Option<i32>, minimum = 1900, maximum = 2100)]
+    pub start_year: Patch<Integer>,
     #[serde(default)]
-    #[schema(value_type = Option<i32>)]
-    pub end_year: Patch<i32>,
+    #[schema(value_type = Option<i32>, minimum = 1900, maximum = 2100)]
+    pub end_year: Patch<Integer>,
     #[serde(default)]
     #[schema(value_type = Option<InvestmentPatch>)]
     pub investment: Patch<InvestmentPatch>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = r"^[0-9]{4}-[0-9]{6}-[0-9]{2}-[0-9]{2}-[0-9]{5}[0-9A-Z]$")]
     pub national_code: Patch<String>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 200)]
     pub source_ref: Patch<String>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = r"^[A-Za-z0-9-]{1,64}$")]
     pub code: Patch<String>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, min_length = 1)]
     pub plan: Patch<String>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, min_length = 1)]
     pub category: Patch<String>,
 }
 
@@ -418,8 +433,14 @@ impl ProjectPatch {
         details.scale = optional_text(self.scale.apply(details.scale.take()));
         details.lead_department = self.lead_department.apply(details.lead_department);
         details.implementing_org = self.implementing_org.apply(details.implementing_org);
-        details.start_year = self.start_year.apply(details.start_year);
-        details.end_year = self.end_year.apply(details.end_year);
+        details.start_year = self
+            .start_year
+            .apply(details.start_year.map(Integer))
+            .map(|year| year.0);
+        details.end_year = self
+            .end_year
+            .apply(details.end_year.map(Integer))
+            .map(|year| year.0);
         details.national_code =
             optional_text(self.national_code.apply(details.national_code.take()));
         details.source_ref = optional_text(self.source_ref.apply(details.source_ref.take()));

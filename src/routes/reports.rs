@@ -4,7 +4,7 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::{
-    body,
+    body::{self, Integer},
     projects::{find_project, parse_project_id},
 };
 use crate::{
@@ -37,15 +37,18 @@ fn checked(figures: ReportFigures) -> Result<ReportFigures, AppError> {
 #[serde(deny_unknown_fields)]
 pub struct NewReport {
     /// The month reported on, `YYYY-MM`.
-    #[schema(example = "2025-06")]
+    #[schema(example = "2025-06", pattern = r"^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])$")]
     pub period: String,
     /// Investment completed in the period, yuan.
-    #[schema(value_type = String, example = "1500000.00")]
+    #[schema(value_type = String, example = "1500000.00", pattern = r"^[0-9]{1,15}(\.[0-9]{1,2})?$")]
     pub investment_completed: Money,
     /// Physical progress, 0–100.
-    pub physical_progress: i32,
+    #[schema(value_type = i32, minimum = 0, maximum = 100)]
+    pub physical_progress: Integer,
+    #[schema(min_length = 1, max_length = 10000, pattern = r"\S")]
     pub summary: String,
     #[serde(default)]
+    #[schema(max_length = 10000)]
     pub issues: String,
 }
 
@@ -75,7 +78,7 @@ pub async fn create(
         Period::parse(&report.period).map_err(|why| AppError::validation("period", why))?;
     let figures = checked(ReportFigures {
         investment_completed: report.investment_completed,
-        physical_progress: report.physical_progress,
+        physical_progress: report.physical_progress.0,
         summary: report.summary,
         issues: report.issues,
     })?;
@@ -143,10 +146,13 @@ pub async fn list(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReportCorrection {
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = r"^[0-9]{1,15}(\.[0-9]{1,2})?$")]
     pub investment_completed: Option<Money>,
-    pub physical_progress: Option<i32>,
+    #[schema(value_type = Option<i32>, minimum = 0, maximum = 100)]
+    pub physical_progress: Option<Integer>,
+    #[schema(min_length = 1, max_length = 10000, pattern = r"\S")]
     pub summary: Option<String>,
+    #[schema(max_length = 10000)]
     pub issues: Option<String>,
 }
 
@@ -188,7 +194,7 @@ pub async fn correct(
                     .unwrap_or(current.investment_completed),
                 physical_progress: correction
                     .physical_progress
-                    .unwrap_or(current.physical_progress),
+                    .map_or(current.physical_progress, |progress| progress.0),
                 summary: correction
                     .summary
                     .unwrap_or_else(|| current.summary.clone()),

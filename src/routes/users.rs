@@ -65,15 +65,17 @@ pub async fn get(
 #[serde(deny_unknown_fields)]
 pub struct NewUser {
     /// 3–64 characters: lower-case letters, digits, `.`, `_`, `-`.
-    #[schema(example = "eco-dept")]
+    #[schema(example = "eco-dept", pattern = r"^[a-z0-9._-]{3,64}$")]
     pub username: String,
     /// At least 12 characters, not a common password.
+    #[schema(min_length = 12, max_length = 256)]
     pub password: String,
     pub role: Role,
     /// Its kind must fit the role (a department user in a department, …; a viewer anywhere).
     #[schema(value_type = String, format = Uuid)]
     pub organization_id: OrganizationId,
     #[serde(default)]
+    #[schema(max_length = 200)]
     pub display_name: String,
 }
 
@@ -141,6 +143,7 @@ pub async fn create(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserUpdate {
+    #[schema(max_length = 200)]
     pub display_name: Option<String>,
     pub role: Option<Role>,
     #[schema(value_type = Option<String>, format = Uuid)]
@@ -148,6 +151,7 @@ pub struct UserUpdate {
     /// `false` deactivates the user: its tokens stop working at once.
     pub active: Option<bool>,
     /// Sets a new password (its tokens stop working).
+    #[schema(min_length = 12, max_length = 256)]
     pub password: Option<String>,
 }
 

@@ -278,7 +278,40 @@ async fn reports_are_read_by_users_but_not_api_keys(backend: Backend) {
     assert_eq!(response.status(), StatusCode::OK);
 }
 
+/// Found by schemathesis: JSON Schema counts 82.0 as the integer 82.
+async fn whole_numbers_may_be_written_with_a_zero_fraction(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let team = app.team().await;
+    let id = building(&app, &team).await;
+    let body = json!({"period": "2025-06", "investment_completed": "1.00", "physical_progress": 82.0, "summary": "进展"});
+    let response = app
+        .post(
+            &format!("/api/v1/projects/{id}/reports"),
+            &team.department_token,
+            body,
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    assert_eq!(
+        response.json::<Value>().await.unwrap()["physical_progress"],
+        82
+    );
+    let fraction = json!({"period": "2025-07", "investment_completed": "1.00", "physical_progress": 82.5, "summary": "进展"});
+    let response = app
+        .post(
+            &format!("/api/v1/projects/{id}/reports"),
+            &team.department_token,
+            fraction,
+        )
+        .await;
+    assert_eq!(
+        invalid_fields(&assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY).await),
+        ["physical_progress"]
+    );
+}
+
 on_both_backends!(
+    whole_numbers_may_be_written_with_a_zero_fraction,
     accepted_reports_make_the_projects_figures_exactly,
     one_report_per_project_and_period,
     only_projects_in_preparation_or_construction_report,
