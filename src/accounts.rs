@@ -30,9 +30,7 @@ pub fn ensure_first_admin(conn: &mut DbConnection, password: Option<&str>) -> an
         if db::users::any_exists(conn)? {
             return Ok(());
         }
-        let generated = password.is_none().then(|| auth::random_token(18));
-        let password = NewPassword::parse(password.or(generated.as_deref()).unwrap_or_default())
-            .map_err(|why| anyhow::anyhow!("ADMIN_PASSWORD {why}"))?;
+        let (password, generated) = given_or_random(password, "ADMIN_PASSWORD")?;
         let organization =
             match db::organizations::first_of_kind(conn, OrganizationKind::PlanOffice)? {
                 Some(organization) => organization,
@@ -94,6 +92,18 @@ pub fn check_membership(
     }
 }
 
+/// `password` checked against the policy, or a random one, returned also as text to be
+/// shown once.
+fn given_or_random(
+    password: Option<&str>,
+    source: &str,
+) -> anyhow::Result<(NewPassword, Option<String>)> {
+    let generated = password.is_none().then(|| auth::random_token(18));
+    let text = password.or(generated.as_deref()).unwrap_or_default();
+    let password = NewPassword::parse(text).map_err(|why| anyhow::anyhow!("{source} {why}"))?;
+    Ok((password, generated))
+}
+
 /// Adds a user from the command line; returns it with the generated password, if any.
 pub fn add_user(
     conn: &mut DbConnection,
@@ -103,9 +113,7 @@ pub fn add_user(
     password: Option<&str>,
 ) -> anyhow::Result<(User, Option<String>)> {
     let username = Username::parse(username).map_err(|why| anyhow::anyhow!("username {why}"))?;
-    let generated = password.is_none().then(|| auth::random_token(18));
-    let password = NewPassword::parse(password.or(generated.as_deref()).unwrap_or_default())
-        .map_err(|why| anyhow::anyhow!("password {why}"))?;
+    let (password, generated) = given_or_random(password, "REGISTRY_USER_PASSWORD")?;
     let password_hash = password::hash(&password)?;
     let user = conn.write_transaction(|conn| {
         let organization = db::organizations::find_by_name(conn, organization_name)?

@@ -103,8 +103,9 @@ impl Modify for SecuritySchemes {
     }
 }
 
-/// Responses every operation of a kind can give, added in one place: a body that cannot
-/// be read (400), is too large (413) or is not JSON (415), and an unavailable database (503).
+/// Responses every operation of a kind can give, added in one place: no valid credentials
+/// (401) where credentials are needed, a body that cannot be read (400), is too large (413)
+/// or is not JSON (415), and an unavailable database (503).
 struct CommonResponses;
 
 impl Modify for CommonResponses {
@@ -141,6 +142,15 @@ impl Modify for CommonResponses {
                             .entry(status.to_owned())
                             .or_insert_with(|| problem(description).into());
                     }
+                }
+                let secured = operation
+                    .security
+                    .as_ref()
+                    .is_some_and(|security| !security.is_empty());
+                if secured {
+                    responses.entry("401".to_owned()).or_insert_with(|| {
+                        problem("no valid credentials (with WWW-Authenticate: Bearer)").into()
+                    });
                 }
                 if path != "/healthz" {
                     responses.entry("503".to_owned()).or_insert_with(|| {

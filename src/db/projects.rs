@@ -366,21 +366,61 @@ fn organization_exists(conn: &mut DbConnection, id: OrganizationId) -> QueryResu
 pub struct NewProject {
     pub plan_id: PlanId,
     pub category_id: CategoryId,
-    pub name: String,
-    pub description: String,
-    pub location: Option<String>,
-    pub scale: Option<String>,
-    pub lead_department: Option<OrganizationId>,
-    pub implementing_org: Option<OrganizationId>,
     pub status: ProjectStatus,
-    pub start_year: Option<i32>,
-    pub end_year: Option<i32>,
-    pub total: Option<Money>,
-    pub sources: FundingSources,
-    pub national_code: Option<String>,
-    pub source_ref: Option<String>,
+    pub details: ProjectDetails,
     /// The seed row the project comes from, for loading the plan idempotently.
     pub seed_key: Option<String>,
+}
+
+/// The columns an owner's details fill, for inserting and updating alike.
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = projects, treat_none_as_null = true)]
+struct DetailColumns<'a> {
+    name: &'a str,
+    description: &'a str,
+    location: Option<&'a str>,
+    scale: Option<&'a str>,
+    lead_department_id: Option<String>,
+    implementing_org_id: Option<String>,
+    start_year: Option<i32>,
+    end_year: Option<i32>,
+    total_fen: Option<i64>,
+    central_fen: Option<i64>,
+    municipal_fen: Option<i64>,
+    county_fen: Option<i64>,
+    special_bonds_fen: Option<i64>,
+    social_capital_fen: Option<i64>,
+    financial_fen: Option<i64>,
+    other_fen: Option<i64>,
+    national_code: Option<&'a str>,
+    source_ref: Option<&'a str>,
+}
+
+impl<'a> DetailColumns<'a> {
+    fn of(details: &'a ProjectDetails) -> Self {
+        let fen = |amount: Option<Money>| amount.map(Money::to_fen);
+        let sources = &details.sources;
+        Self {
+            name: details.name.trim(),
+            description: &details.description,
+            location: details.location.as_deref(),
+            scale: details.scale.as_deref(),
+            lead_department_id: details.lead_department.map(|id| id.to_string()),
+            implementing_org_id: details.implementing_org.map(|id| id.to_string()),
+            start_year: details.start_year,
+            end_year: details.end_year,
+            total_fen: fen(details.total),
+            central_fen: fen(sources.central),
+            municipal_fen: fen(sources.municipal),
+            county_fen: fen(sources.county),
+            special_bonds_fen: fen(sources.special_bonds),
+            social_capital_fen: fen(sources.social_capital),
+            financial_fen: fen(sources.financial),
+            other_fen: fen(sources.other),
+            national_code: details.national_code.as_deref(),
+            source_ref: details.source_ref.as_deref(),
+        }
+    }
 }
 
 /// Registers a project: takes the next code of its category, inserts it, and starts its
@@ -403,9 +443,9 @@ pub fn insert(
         .first(conn)?;
     let id = ProjectId::new_random();
     let created_at = now();
-    let fen = |amount: Option<Money>| amount.map(Money::to_fen);
     diesel::insert_into(projects::table)
         .values((
+            DetailColumns::of(&new.details),
             projects::id.eq(id.to_string()),
             projects::plan_id.eq(new.plan_id.to_string()),
             projects::category_id.eq(&category_id),
@@ -414,25 +454,7 @@ pub fn insert(
                 &abbreviation,
                 sequence,
             )),
-            projects::name.eq(&new.name),
-            projects::description.eq(&new.description),
-            projects::location.eq(&new.location),
-            projects::scale.eq(&new.scale),
-            projects::lead_department_id.eq(new.lead_department.map(|id| id.to_string())),
-            projects::implementing_org_id.eq(new.implementing_org.map(|id| id.to_string())),
             projects::status.eq(new.status.as_str()),
-            projects::start_year.eq(new.start_year),
-            projects::end_year.eq(new.end_year),
-            projects::total_fen.eq(fen(new.total)),
-            projects::central_fen.eq(fen(new.sources.central)),
-            projects::municipal_fen.eq(fen(new.sources.municipal)),
-            projects::county_fen.eq(fen(new.sources.county)),
-            projects::special_bonds_fen.eq(fen(new.sources.special_bonds)),
-            projects::social_capital_fen.eq(fen(new.sources.social_capital)),
-            projects::financial_fen.eq(fen(new.sources.financial)),
-            projects::other_fen.eq(fen(new.sources.other)),
-            projects::national_code.eq(&new.national_code),
-            projects::source_ref.eq(&new.source_ref),
             projects::seed_key.eq(&new.seed_key),
             projects::created_at.eq(created_at),
             projects::updated_at.eq(created_at),
@@ -530,19 +552,8 @@ pub fn register(
     let new = NewProject {
         plan_id,
         category_id,
-        name: details.name.trim().to_owned(),
-        description: details.description,
-        location: details.location,
-        scale: details.scale,
-        lead_department: details.lead_department,
-        implementing_org: details.implementing_org,
         status: ProjectStatus::Reserve,
-        start_year: details.start_year,
-        end_year: details.end_year,
-        total: details.total,
-        sources: details.sources,
-        national_code: details.national_code,
-        source_ref: details.source_ref,
+        details,
         seed_key: None,
     };
     let id = insert(conn, &new, None, actor.id.clone())?;
@@ -566,57 +577,13 @@ pub fn update(
     placement: Option<(PlanId, CategoryId)>,
     code: Option<&str>,
 ) -> QueryResult<Option<Project>> {
-    #[derive(AsChangeset)]
-    #[diesel(table_name = projects, treat_none_as_null = true)]
-    struct Details<'a> {
-        name: &'a str,
-        description: &'a str,
-        location: Option<&'a str>,
-        scale: Option<&'a str>,
-        lead_department_id: Option<String>,
-        implementing_org_id: Option<String>,
-        start_year: Option<i32>,
-        end_year: Option<i32>,
-        total_fen: Option<i64>,
-        central_fen: Option<i64>,
-        municipal_fen: Option<i64>,
-        county_fen: Option<i64>,
-        special_bonds_fen: Option<i64>,
-        social_capital_fen: Option<i64>,
-        financial_fen: Option<i64>,
-        other_fen: Option<i64>,
-        national_code: Option<&'a str>,
-        source_ref: Option<&'a str>,
-        updated_at: NaiveDateTime,
-    }
-    let fen = |amount: Option<Money>| amount.map(Money::to_fen);
-    let sources = &details.sources;
     let target = projects::table
         .filter(projects::id.eq(id.to_string()))
         .filter(projects::version.eq(expected_version));
     let changed = diesel::update(target)
         .set((
-            Details {
-                name: details.name.trim(),
-                description: &details.description,
-                location: details.location.as_deref(),
-                scale: details.scale.as_deref(),
-                lead_department_id: details.lead_department.map(|id| id.to_string()),
-                implementing_org_id: details.implementing_org.map(|id| id.to_string()),
-                start_year: details.start_year,
-                end_year: details.end_year,
-                total_fen: fen(details.total),
-                central_fen: fen(sources.central),
-                municipal_fen: fen(sources.municipal),
-                county_fen: fen(sources.county),
-                special_bonds_fen: fen(sources.special_bonds),
-                social_capital_fen: fen(sources.social_capital),
-                financial_fen: fen(sources.financial),
-                other_fen: fen(sources.other),
-                national_code: details.national_code.as_deref(),
-                source_ref: details.source_ref.as_deref(),
-                updated_at: now(),
-            },
+            DetailColumns::of(details),
+            projects::updated_at.eq(now()),
             projects::version.eq(projects::version + 1),
         ))
         .execute(conn)?;

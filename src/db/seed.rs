@@ -14,7 +14,7 @@ use super::{
     schema::{categories, organizations, plans, projects},
 };
 use crate::{
-    domain::{CategoryId, OrganizationId, PlanId, project::FundingSources},
+    domain::{CategoryId, OrganizationId, PlanId, project::ProjectDetails},
     seed::SeedSet,
 };
 
@@ -87,22 +87,19 @@ pub fn load(conn: &mut DbConnection, seeds: &SeedSet) -> anyhow::Result<SeedRepo
             let new = NewProject {
                 plan_id,
                 category_id: category_ids[project.category.as_str()],
-                name: project.name.clone(),
-                description: project.description.clone(),
-                location: project.location.clone(),
-                scale: project.scale.clone(),
-                lead_department: project
-                    .lead_department
-                    .as_deref()
-                    .map(|name| organization_ids[name]),
-                implementing_org: None,
                 status: project.status,
-                start_year: None,
-                end_year: None,
-                total: None,
-                sources: FundingSources::default(),
-                national_code: None,
-                source_ref: Some(project.source_ref.clone()),
+                details: ProjectDetails {
+                    name: project.name.clone(),
+                    description: project.description.clone(),
+                    location: project.location.clone(),
+                    scale: project.scale.clone(),
+                    lead_department: project
+                        .lead_department
+                        .as_deref()
+                        .map(|name| organization_ids[name]),
+                    source_ref: Some(project.source_ref.clone()),
+                    ..ProjectDetails::default()
+                },
                 seed_key: Some(project.seed_key.clone()),
             };
             let note = format!(

@@ -330,9 +330,22 @@ impl ProjectDetails {
     }
 }
 
+impl From<&Investment> for FundingSources {
+    fn from(investment: &Investment) -> Self {
+        FundingSources {
+            central: investment.central,
+            municipal: investment.municipal,
+            county: investment.county,
+            special_bonds: investment.special_bonds,
+            social_capital: investment.social_capital,
+            financial: investment.financial,
+            other: investment.other,
+        }
+    }
+}
+
 impl From<&Project> for ProjectDetails {
     fn from(project: &Project) -> Self {
-        let investment = &project.investment;
         ProjectDetails {
             name: project.name.clone(),
             description: project.description.clone(),
@@ -342,16 +355,8 @@ impl From<&Project> for ProjectDetails {
             implementing_org: project.implementing_org,
             start_year: project.start_year,
             end_year: project.end_year,
-            total: investment.total,
-            sources: FundingSources {
-                central: investment.central,
-                municipal: investment.municipal,
-                county: investment.county,
-                special_bonds: investment.special_bonds,
-                social_capital: investment.social_capital,
-                financial: investment.financial,
-                other: investment.other,
-            },
+            total: project.investment.total,
+            sources: FundingSources::from(&project.investment),
             national_code: project.national_code.clone(),
             source_ref: project.source_ref.clone(),
         }

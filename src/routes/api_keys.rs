@@ -24,7 +24,6 @@ fn not_found(id: &str) -> AppError {
 #[utoipa::path(get, path = "/api/v1/api-keys", tag = "administration", security(("bearer" = [])),
     responses(
         (status = 200, description = "the keys", body = Vec<ApiKey>),
-        (status = 401, description = "no valid credentials", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "not the plan office", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn list(database: web::Data<Database>, caller: Caller) -> Result<HttpResponse, AppError> {
@@ -64,7 +63,6 @@ pub struct CreatedApiKey {
     request_body = NewApiKey,
     responses(
         (status = 201, description = "issued; the key is shown only now", body = CreatedApiKey),
-        (status = 401, description = "no valid credentials", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "not the plan office", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "invalid", body = Problem, content_type = "application/problem+json"),
     ))]
@@ -110,7 +108,6 @@ pub async fn create(
     params(("id" = String, Path, format = Uuid)),
     responses(
         (status = 204, description = "revoked"),
-        (status = 401, description = "no valid credentials", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "not the plan office", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "no such active key", body = Problem, content_type = "application/problem+json"),
     ))]

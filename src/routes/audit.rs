@@ -111,7 +111,6 @@ async fn page(
     ),
     responses(
         (status = 200, description = "one page", body = AuditPage),
-        (status = 401, description = "no valid credentials", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "not the plan office or finance", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "a parameter is invalid", body = Problem, content_type = "application/problem+json"),
     ))]
@@ -134,7 +133,6 @@ pub async fn trail(
     ),
     responses(
         (status = 200, description = "one page", body = AuditPage),
-        (status = 401, description = "no valid credentials", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "not the plan office or finance", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "no such project", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "a parameter is invalid", body = Problem, content_type = "application/problem+json"),

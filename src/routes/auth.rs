@@ -66,7 +66,6 @@ pub async fn login(
 #[utoipa::path(get, path = "/api/v1/me", tag = "auth", security(("bearer" = [])),
     responses(
         (status = 200, description = "the signed-in user", body = User),
-        (status = 401, description = "no valid credentials", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "API keys have no user", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn me(database: web::Data<Database>, caller: Caller) -> Result<HttpResponse, AppError> {
@@ -92,7 +91,6 @@ pub struct PasswordChange {
     request_body = PasswordChange,
     responses(
         (status = 204, description = "changed; sign in again"),
-        (status = 401, description = "no valid credentials", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "API keys have no password", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "wrong current password, or a new one the policy refuses",
             body = Problem, content_type = "application/problem+json"),

@@ -41,7 +41,6 @@ pub struct TransitionRequest {
     request_body = TransitionRequest,
     responses(
         (status = 200, description = "moved", body = Project, headers(("ETag" = String))),
-        (status = 401, description = "no valid credentials", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "the caller may not make this move", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "no such project", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "the lifecycle has no such move", body = Problem, content_type = "application/problem+json"),
@@ -126,7 +125,6 @@ pub async fn transition(
     params(("id" = String, Path, format = Uuid)),
     responses(
         (status = 200, description = "oldest first", body = Vec<Transition>),
-        (status = 401, description = "no valid credentials", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "API keys read projects only", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "no such project", body = Problem, content_type = "application/problem+json"),
     ))]

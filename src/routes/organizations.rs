@@ -25,7 +25,6 @@ fn not_found(id: &str) -> AppError {
 #[utoipa::path(get, path = "/api/v1/organizations", tag = "administration", security(("bearer" = [])),
     responses(
         (status = 200, description = "the organizations, by name", body = Vec<Organization>),
-        (status = 401, description = "no valid credentials", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "not the plan office", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn list(database: web::Data<Database>, caller: Caller) -> Result<HttpResponse, AppError> {
@@ -41,7 +40,6 @@ pub async fn list(database: web::Data<Database>, caller: Caller) -> Result<HttpR
     params(("id" = String, Path, format = Uuid)),
     responses(
         (status = 200, description = "the organization", body = Organization),
-        (status = 401, description = "no valid credentials", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "not the plan office", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "no such organization", body = Problem, content_type = "application/problem+json"),
     ))]
@@ -77,7 +75,6 @@ pub struct NewOrganization {
     request_body = NewOrganization,
     responses(
         (status = 201, description = "registered", body = Organization),
-        (status = 401, description = "no valid credentials", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "not the plan office", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "the name is taken", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "invalid", body = Problem, content_type = "application/problem+json"),
@@ -127,7 +124,6 @@ pub struct OrganizationChanges {
     request_body = OrganizationChanges,
     responses(
         (status = 200, description = "changed", body = Organization),
-        (status = 401, description = "no valid credentials", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "not the plan office", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "no such organization", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "the name is taken", body = Problem, content_type = "application/problem+json"),

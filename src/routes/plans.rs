@@ -7,8 +7,19 @@ use crate::{
     error::{AppError, Problem},
 };
 
-fn no_such_plan(code: &str) -> AppError {
-    AppError::NotFound(format!("no plan has the code {code:?}"))
+/// Answers with what `read` finds for the plan `code`, or a 404.
+async fn of_plan<T: serde::Serialize + Send + 'static>(
+    db: &Database,
+    code: String,
+    read: fn(&mut db::DbConnection, &str) -> diesel::QueryResult<Option<T>>,
+) -> Result<HttpResponse, AppError> {
+    let lookup = code.clone();
+    let found = db
+        .run(move |conn| read(conn, &lookup).map_err(AppError::from))
+        .await?;
+    let found =
+        found.ok_or_else(|| AppError::NotFound(format!("no plan has the code {code:?}")))?;
+    Ok(HttpResponse::Ok().json(found))
 }
 
 /// All plans the registry holds.
@@ -16,7 +27,6 @@ fn no_such_plan(code: &str) -> AppError {
     security(("bearer" = []), ("api_key" = [])),
     responses(
         (status = 200, description = "the plans, by code", body = Vec<Plan>),
-        (status = 401, description = "no valid credentials", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn list(db: web::Data<Database>, caller: Caller) -> Result<HttpResponse, AppError> {
     policy::read_catalogue(&caller)?;
@@ -31,7 +41,6 @@ pub async fn list(db: web::Data<Database>, caller: Caller) -> Result<HttpRespons
     params(("code" = String, Path, description = "the plan's code", example = "yunyang-eco-2021-2025")),
     responses(
         (status = 200, description = "the plan", body = Plan),
-        (status = 401, description = "no valid credentials", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "no such plan", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []), ("api_key" = [])))]
@@ -41,13 +50,7 @@ pub async fn get(
     code: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     policy::read_catalogue(&caller)?;
-    let code = code.into_inner();
-    let lookup = code.clone();
-    let plan = db
-        .run(move |conn| db::plans::find(conn, &lookup).map_err(AppError::from))
-        .await?;
-    let plan = plan.ok_or_else(|| no_such_plan(&code))?;
-    Ok(HttpResponse::Ok().json(plan))
+    of_plan(&db, code.into_inner(), db::plans::find).await
 }
 
 /// The plan's categories with planned and registered counts.
@@ -55,7 +58,6 @@ pub async fn get(
     params(("code" = String, Path, description = "the plan's code", example = "yunyang-eco-2021-2025")),
     responses(
         (status = 200, description = "the categories in the plan's order", body = Vec<Category>),
-        (status = 401, description = "no valid credentials", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "no such plan", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []), ("api_key" = [])))]
@@ -65,13 +67,7 @@ pub async fn categories(
     code: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     policy::read_catalogue(&caller)?;
-    let code = code.into_inner();
-    let lookup = code.clone();
-    let categories = db
-        .run(move |conn| db::plans::categories(conn, &lookup).map_err(AppError::from))
-        .await?;
-    let categories = categories.ok_or_else(|| no_such_plan(&code))?;
-    Ok(HttpResponse::Ok().json(categories))
+    of_plan(&db, code.into_inner(), db::plans::categories).await
 }
 
 /// The finance view: planned against registered, by category, status, lead department and
@@ -81,7 +77,6 @@ pub async fn categories(
     params(("code" = String, Path, description = "the plan's code", example = "yunyang-eco-2021-2025")),
     responses(
         (status = 200, description = "the summary", body = crate::domain::summary::Summary),
-        (status = 401, description = "no valid credentials", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "no such plan", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []), ("api_key" = [])))]
@@ -91,11 +86,5 @@ pub async fn summary(
     code: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     policy::read_catalogue(&caller)?;
-    let code = code.into_inner();
-    let lookup = code.clone();
-    let summary = db
-        .run(move |conn| db::summary::summary(conn, &lookup).map_err(AppError::from))
-        .await?
-        .ok_or_else(|| no_such_plan(&code))?;
-    Ok(HttpResponse::Ok().json(summary))
+    of_plan(&db, code.into_inner(), db::summary::summary).await
 }

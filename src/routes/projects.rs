@@ -121,7 +121,6 @@ pub fn parse_rfc3339(text: &str) -> Result<DateTime<Utc>, &'static str> {
     ),
     responses(
         (status = 200, description = "one page", body = ProjectPage),
-        (status = 401, description = "no valid credentials", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "a parameter is invalid", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []), ("api_key" = [])))]
@@ -160,7 +159,6 @@ pub fn etag(project: &Project) -> header::EntityTag {
     responses(
         (status = 200, description = "the project", body = Project,
             headers(("ETag" = String, description = "the project's version, e.g. \"7\""))),
-        (status = 401, description = "no valid credentials", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "no such project", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []), ("api_key" = [])))]
@@ -241,6 +239,20 @@ pub struct NewProject {
     pub source_ref: Option<String>,
 }
 
+impl InvestmentInput {
+    fn sources(&self) -> FundingSources {
+        FundingSources {
+            central: self.central,
+            municipal: self.municipal,
+            county: self.county,
+            special_bonds: self.special_bonds,
+            social_capital: self.social_capital,
+            financial: self.financial,
+            other: self.other,
+        }
+    }
+}
+
 impl From<NewProject> for ProjectDetails {
     fn from(request: NewProject) -> Self {
         let investment = request.investment.unwrap_or_default();
@@ -254,15 +266,7 @@ impl From<NewProject> for ProjectDetails {
             start_year: request.start_year.map(|year| year.0),
             end_year: request.end_year.map(|year| year.0),
             total: investment.total,
-            sources: FundingSources {
-                central: investment.central,
-                municipal: investment.municipal,
-                county: investment.county,
-                special_bonds: investment.special_bonds,
-                social_capital: investment.social_capital,
-                financial: investment.financial,
-                other: investment.other,
-            },
+            sources: investment.sources(),
             national_code: optional_text(request.national_code),
             source_ref: optional_text(request.source_ref),
         }
@@ -275,7 +279,6 @@ impl From<NewProject> for ProjectDetails {
     responses(
         (status = 201, description = "registered", body = Project,
             headers(("ETag" = String, description = "the version, \"1\""), ("Location" = String))),
-        (status = 401, description = "no valid credentials", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "the caller may not register this project", body = Problem,
             content_type = "application/problem+json"),
         (status = 422, description = "invalid", body = Problem, content_type = "application/problem+json"),
@@ -480,7 +483,6 @@ impl ProjectPatch {
     request_body(content = ProjectPatch, content_type = "application/merge-patch+json"),
     responses(
         (status = 200, description = "changed", body = Project, headers(("ETag" = String))),
-        (status = 401, description = "no valid credentials", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "the caller may not change this project or one of these fields", body = Problem,
             content_type = "application/problem+json"),
         (status = 404, description = "no such project", body = Problem, content_type = "application/problem+json"),

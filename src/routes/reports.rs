@@ -58,7 +58,6 @@ pub struct NewReport {
     request_body = NewReport,
     responses(
         (status = 201, description = "submitted", body = ProgressReport),
-        (status = 401, description = "no valid credentials", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "not the project's owner", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "no such project", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "the period is reported already, or the project is not in preparation or construction",
@@ -123,7 +122,6 @@ pub async fn create(
     params(("id" = String, Path, format = Uuid)),
     responses(
         (status = 200, description = "the reports", body = Vec<ProgressReport>),
-        (status = 401, description = "no valid credentials", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "API keys read projects only", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "no such project", body = Problem, content_type = "application/problem+json"),
     ))]
@@ -162,7 +160,6 @@ pub struct ReportCorrection {
     request_body = ReportCorrection,
     responses(
         (status = 200, description = "corrected and submitted again", body = ProgressReport),
-        (status = 401, description = "no valid credentials", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "not the project's owner", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "no such report", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "only a returned report is corrected", body = Problem, content_type = "application/problem+json"),
@@ -229,7 +226,6 @@ pub struct Review {
     request_body = Review,
     responses(
         (status = 200, description = "reviewed", body = ProgressReport),
-        (status = 401, description = "no valid credentials", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "not finance or the plan office, or the submitter", body = Problem,
             content_type = "application/problem+json"),
         (status = 404, description = "no such report", body = Problem, content_type = "application/problem+json"),

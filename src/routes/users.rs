@@ -27,7 +27,6 @@ fn not_found(id: &str) -> AppError {
 #[utoipa::path(get, path = "/api/v1/users", tag = "administration", security(("bearer" = [])),
     responses(
         (status = 200, description = "the users, by username", body = Vec<User>),
-        (status = 401, description = "no valid credentials", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "not the plan office", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn list(database: web::Data<Database>, caller: Caller) -> Result<HttpResponse, AppError> {
@@ -43,7 +42,6 @@ pub async fn list(database: web::Data<Database>, caller: Caller) -> Result<HttpR
     params(("id" = String, Path, format = Uuid)),
     responses(
         (status = 200, description = "the user", body = User),
-        (status = 401, description = "no valid credentials", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "not the plan office", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "no such user", body = Problem, content_type = "application/problem+json"),
     ))]
@@ -84,7 +82,6 @@ pub struct NewUser {
     request_body = NewUser,
     responses(
         (status = 201, description = "added", body = User),
-        (status = 401, description = "no valid credentials", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "not the plan office", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "the username is taken", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "invalid", body = Problem, content_type = "application/problem+json"),
@@ -161,7 +158,6 @@ pub struct UserUpdate {
     request_body = UserUpdate,
     responses(
         (status = 200, description = "changed", body = User),
-        (status = 401, description = "no valid credentials", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "not the plan office", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "no such user", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "a plan office user cannot deactivate or demote itself", body = Problem,

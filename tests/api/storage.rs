@@ -7,7 +7,7 @@ use portfolio_registry::{
         projects::{NewProject, insert},
         schema::{categories, plans},
     },
-    domain::{ProjectId, ProjectStatus, project::FundingSources},
+    domain::{ProjectId, ProjectStatus, project::ProjectDetails},
     error::AppError,
 };
 use reqwest::StatusCode;
@@ -24,19 +24,11 @@ fn risk_project(conn: &mut DbConnection, name: &str) -> QueryResult<NewProject> 
     Ok(NewProject {
         plan_id: plan_id.parse().unwrap(),
         category_id: category_id.parse().unwrap(),
-        name: name.to_owned(),
-        description: String::new(),
-        location: None,
-        scale: None,
-        lead_department: None,
-        implementing_org: None,
         status: ProjectStatus::Reserve,
-        start_year: None,
-        end_year: None,
-        total: None,
-        sources: FundingSources::default(),
-        national_code: None,
-        source_ref: None,
+        details: ProjectDetails {
+            name: name.to_owned(),
+            ..ProjectDetails::default()
+        },
         seed_key: None,
     })
 }
