@@ -192,11 +192,90 @@ pub fn allowed_methods(pattern: Option<&str>) -> String {
 
 /// The contract as pretty JSON, exactly as committed in `openapi/openapi.json`.
 pub fn document() -> String {
-    let mut json = ApiDoc::openapi()
-        .to_pretty_json()
-        .expect("the OpenAPI document serializes");
+    let mut document =
+        serde_json::to_value(ApiDoc::openapi()).expect("the OpenAPI document serializes");
+    exclude_nul_from_requests(&mut document);
+    let mut json = serde_json::to_string_pretty(&document).expect("JSON serializes");
     json.push('\n');
     json
+}
+
+/// Applies [`exclude_nul`] to everything a client sends: parameters, request bodies, and
+/// the component schemas they refer to (transitively); responses are left as they are.
+fn exclude_nul_from_requests(document: &mut serde_json::Value) {
+    fn references(value: &serde_json::Value, found: &mut Vec<String>) {
+        match value {
+            serde_json::Value::Object(members) => {
+                if let Some(reference) = members.get("$ref").and_then(|r| r.as_str()) {
+                    if let Some(name) = reference.strip_prefix("#/components/schemas/") {
+                        found.push(name.to_owned());
+                    }
+                }
+                members
+                    .values()
+                    .for_each(|member| references(member, found));
+            }
+            serde_json::Value::Array(items) => {
+                items.iter().for_each(|item| references(item, found))
+            }
+            _ => {}
+        }
+    }
+    let mut pending = Vec::new();
+    if let Some(paths) = document["paths"].as_object_mut() {
+        for operation in paths
+            .values_mut()
+            .filter_map(|item| item.as_object_mut())
+            .flat_map(|item| item.values_mut())
+        {
+            for part in ["parameters", "requestBody"] {
+                if let Some(request) = operation.get_mut(part) {
+                    exclude_nul(request);
+                    references(request, &mut pending);
+                }
+            }
+        }
+    }
+    let mut done = std::collections::HashSet::new();
+    while let Some(name) = pending.pop() {
+        if !done.insert(name.clone()) {
+            continue;
+        }
+        if let Some(schema) = document["components"]["schemas"].get_mut(&name) {
+            exclude_nul(schema);
+            references(schema, &mut pending);
+        }
+    }
+}
+
+/// Free-text strings exclude U+0000, which the service refuses (no text column of
+/// PostgreSQL can hold it): strings without a pattern, format or enumeration get one that
+/// says so, and the "not blank" pattern is narrowed alike.
+fn exclude_nul(schema: &mut serde_json::Value) {
+    const NO_NUL: &str = "^[^\\u0000]*$";
+    const NOT_BLANK_NO_NUL: &str = "^[^\\u0000]*\\S[^\\u0000]*$";
+    match schema {
+        serde_json::Value::Object(members) => {
+            let is_string = match members.get("type") {
+                Some(serde_json::Value::String(kind)) => kind == "string",
+                Some(serde_json::Value::Array(kinds)) => kinds.iter().any(|kind| kind == "string"),
+                _ => false,
+            };
+            if is_string && !members.contains_key("format") && !members.contains_key("enum") {
+                let pattern = match members.get("pattern").and_then(|pattern| pattern.as_str()) {
+                    None => Some(NO_NUL),
+                    Some("\\S") => Some(NOT_BLANK_NO_NUL),
+                    Some(_) => None,
+                };
+                if let Some(pattern) = pattern {
+                    members.insert("pattern".to_owned(), pattern.into());
+                }
+            }
+            members.values_mut().for_each(exclude_nul);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(exclude_nul),
+        _ => {}
+    }
 }
 
 /// The docs page at `/docs/`: Swagger UI, its assets served by the service itself (no

@@ -192,12 +192,13 @@ impl Cursor {
     pub fn decode(text: &str, sort: ProjectSort) -> Result<Self, &'static str> {
         let cursor: Cursor =
             decode_cursor(text).ok_or("is not a cursor this service handed out")?;
-        let value_fits_key = matches!(
-            (cursor.key, &cursor.value),
-            (SortKey::Code | SortKey::Name, SortValue::Text(_))
-                | (SortKey::UpdatedAt, SortValue::Time(_))
-                | (SortKey::TotalInvestment, SortValue::Fen(_))
-        );
+        let value_fits_key = match (cursor.key, &cursor.value) {
+            // U+0000 is in no stored text (and PostgreSQL cannot compare with it).
+            (SortKey::Code | SortKey::Name, SortValue::Text(text)) => !text.contains('\0'),
+            (SortKey::UpdatedAt, SortValue::Time(_))
+            | (SortKey::TotalInvestment, SortValue::Fen(_)) => true,
+            _ => false,
+        };
         if !value_fits_key {
             return Err("is not a cursor this service handed out");
         }

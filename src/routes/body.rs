@@ -6,6 +6,39 @@ use serde_json::Value;
 
 use crate::error::AppError;
 
+pub const NUL_MESSAGE: &str = "must not contain the NUL character (U+0000)";
+
+/// The path of the first string (or member name) holding U+0000, which no text column of
+/// PostgreSQL can store: such input is refused everywhere, on both backends alike.
+fn nul_at(value: &Value, path: &str) -> Option<String> {
+    let within = |name: &str| {
+        if path.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{path}.{name}")
+        }
+    };
+    match value {
+        Value::String(text) if text.contains('\0') => Some(if path.is_empty() {
+            "body".to_owned()
+        } else {
+            path.to_owned()
+        }),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, item)| nul_at(item, &within(&i.to_string()))),
+        Value::Object(members) => members.iter().find_map(|(name, member)| {
+            if name.contains('\0') {
+                Some(within(name))
+            } else {
+                nul_at(member, &within(name))
+            }
+        }),
+        _ => None,
+    }
+}
+
 /// Fields the registry computes or owns: sending one is refused with a clear message.
 const READ_ONLY_FIELDS: &[&str] = &[
     "id",
@@ -30,6 +63,9 @@ pub fn parse<T: DeserializeOwned>(body: web::Json<Value>) -> Result<T, AppError>
     let value = body.into_inner();
     if !value.is_object() {
         return Err(AppError::validation("body", "must be a JSON object"));
+    }
+    if let Some(field) = nul_at(&value, "") {
+        return Err(AppError::validation(field, NUL_MESSAGE));
     }
     serde_path_to_error::deserialize(value).map_err(|error| {
         let path = error.path().to_string();
@@ -190,5 +226,13 @@ mod tests {
         );
         assert_eq!(field_of(json!({})), ("name".into(), "is required".into()));
         assert_eq!(field_of(json!([1])).0, "body");
+        assert_eq!(
+            field_of(json!({"name": "a\u{0}b"})),
+            ("name".into(), NUL_MESSAGE.into())
+        );
+        assert_eq!(
+            field_of(json!({"name": "x", "inner": {"total": "\u{0}"}})).0,
+            "inner.total"
+        );
     }
 }

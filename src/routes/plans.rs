@@ -13,12 +13,16 @@ async fn of_plan<T: serde::Serialize + Send + 'static>(
     code: String,
     read: fn(&mut db::DbConnection, &str) -> diesel::QueryResult<Option<T>>,
 ) -> Result<HttpResponse, AppError> {
+    let not_found = || AppError::NotFound(format!("no plan has the code {code:?}"));
+    // No plan code holds U+0000 (nor could PostgreSQL compare with one).
+    if code.contains('\0') {
+        return Err(not_found());
+    }
     let lookup = code.clone();
     let found = db
         .run(move |conn| read(conn, &lookup).map_err(AppError::from))
         .await?;
-    let found =
-        found.ok_or_else(|| AppError::NotFound(format!("no plan has the code {code:?}")))?;
+    let found = found.ok_or_else(not_found)?;
     Ok(HttpResponse::Ok().json(found))
 }
 

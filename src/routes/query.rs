@@ -14,7 +14,9 @@ pub fn pairs(
     let errors = &mut errors.0;
     for (name, value) in form_urlencoded::parse(query.as_bytes()) {
         let name = name.into_owned();
-        if !known.contains(&name.as_str()) {
+        if value.contains('\0') {
+            errors.push(FieldError::new(&name, super::body::NUL_MESSAGE));
+        } else if !known.contains(&name.as_str()) {
             errors.push(FieldError::new(&name, "is not a parameter of this list"));
         } else if !repeatable.contains(&name.as_str())
             && pairs.iter().any(|(seen, _)| *seen == name)
