@@ -1,11 +1,18 @@
 //! Opening connections: the backend is chosen by the URL's scheme, and every SQLite
 //! connection gets the settings a server needs.
 
-use std::{fmt, path::PathBuf};
+use std::{
+    fmt,
+    path::PathBuf,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+};
 
 use diesel::{
     Connection, ConnectionError,
-    connection::{SimpleConnection, TransactionManager},
+    connection::{InstrumentationEvent, SimpleConnection, TransactionManager},
 };
 
 use super::DbConnection;
@@ -56,14 +63,48 @@ PRAGMA foreign_keys = ON;";
 
 /// An r2d2 manager that keeps the real connection error (diesel's derived `establish`
 /// tries each backend in turn and reports only the last failure).
+///
+/// Every connection counts the statements it runs into one counter shared by the pool
+/// (so tests and benchmarks can pin statements per request), and traces each one under the
+/// `portfolio_registry::sql` target (`RUST_LOG=portfolio_registry::sql=trace`).
 #[derive(Debug)]
 pub struct ConnectionManager {
     url: DatabaseUrl,
+    statements: Arc<AtomicU64>,
 }
 
 impl ConnectionManager {
     pub fn new(url: DatabaseUrl) -> Self {
-        Self { url }
+        Self {
+            url,
+            statements: Arc::default(),
+        }
+    }
+
+    /// The counter of statements run by every connection of this manager.
+    pub fn statement_counter(&self) -> Arc<AtomicU64> {
+        Arc::clone(&self.statements)
+    }
+
+    fn open(&self) -> Result<DbConnection, ConnectError> {
+        match &self.url {
+            DatabaseUrl::Postgres(url) => Ok(DbConnection::Postgres(
+                diesel::PgConnection::establish(url)?,
+            )),
+            DatabaseUrl::Sqlite(path) => {
+                if let Some(directory) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(directory).map_err(|source| {
+                        ConnectError::Directory {
+                            path: path.display().to_string(),
+                            source,
+                        }
+                    })?;
+                }
+                let mut connection = diesel::SqliteConnection::establish(&path.to_string_lossy())?;
+                connection.batch_execute(SQLITE_SETTINGS)?;
+                Ok(DbConnection::Sqlite(connection))
+            }
+        }
     }
 }
 
@@ -85,24 +126,15 @@ impl r2d2::ManageConnection for ConnectionManager {
     type Error = ConnectError;
 
     fn connect(&self) -> Result<DbConnection, ConnectError> {
-        match &self.url {
-            DatabaseUrl::Postgres(url) => Ok(DbConnection::Postgres(
-                diesel::PgConnection::establish(url)?,
-            )),
-            DatabaseUrl::Sqlite(path) => {
-                if let Some(directory) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(directory).map_err(|source| {
-                        ConnectError::Directory {
-                            path: path.display().to_string(),
-                            source,
-                        }
-                    })?;
-                }
-                let mut connection = diesel::SqliteConnection::establish(&path.to_string_lossy())?;
-                connection.batch_execute(SQLITE_SETTINGS)?;
-                Ok(DbConnection::Sqlite(connection))
+        let mut connection = self.open()?;
+        let statements = Arc::clone(&self.statements);
+        connection.set_instrumentation(move |event: InstrumentationEvent<'_>| {
+            if let InstrumentationEvent::StartQuery { query, .. } = event {
+                statements.fetch_add(1, Ordering::Relaxed);
+                tracing::trace!(target: "portfolio_registry::sql", "{query}");
             }
-        }
+        });
+        Ok(connection)
     }
 
     fn is_valid(&self, connection: &mut DbConnection) -> Result<(), ConnectError> {

@@ -62,18 +62,21 @@ pub struct PoolSettings {
 #[derive(Clone)]
 pub struct Database {
     pool: Pool,
+    statements: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Database {
     /// Builds the pool. Fails when the first connection cannot be made.
     pub fn connect(url: &DatabaseUrl, settings: PoolSettings) -> anyhow::Result<Self> {
+        let manager = ConnectionManager::new(url.clone());
+        let statements = manager.statement_counter();
         let pool = r2d2::Pool::builder()
             .max_size(settings.max_size)
             .min_idle(Some(1))
             .connection_timeout(settings.checkout_timeout)
-            .build(ConnectionManager::new(url.clone()))
+            .build(manager)
             .map_err(|error| anyhow::anyhow!("connecting to {url}: {error}"))?;
-        Ok(Self { pool })
+        Ok(Self { pool, statements })
     }
 
     /// Runs `work` with a pooled connection on the blocking thread pool.
@@ -105,6 +108,11 @@ impl Database {
     {
         self.run(|connection| connection.write_transaction(work))
             .await
+    }
+
+    /// Statements run so far through this pool (see [`ConnectionManager`]).
+    pub fn statements(&self) -> u64 {
+        self.statements.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// A connection for work outside a request (start-up, CLI, tests).

@@ -19,6 +19,7 @@ mod projects;
 mod registration;
 mod reports;
 mod seeds;
+mod statements;
 mod storage;
 mod summary;
 mod tokens;
