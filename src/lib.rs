@@ -13,4 +13,5 @@ pub mod openapi;
 pub mod routes;
 pub mod seed;
 pub mod startup;
+pub mod synth;
 pub mod telemetry;

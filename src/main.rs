@@ -10,7 +10,7 @@ use portfolio_registry::{
     openapi,
     seed::SeedSet,
     startup::Application,
-    telemetry,
+    synth, telemetry,
 };
 
 /// Portfolio Registry: the project reserve library of a five-year ecological plan.
@@ -42,6 +42,15 @@ enum Command {
         /// The organization's name, e.g. 县生态环境部门
         #[arg(long)]
         organization: String,
+    },
+    /// Fill a database with synthetic projects for benchmarks (plan synthetic-bench, names 合成-…).
+    Synth {
+        /// How many projects to add.
+        #[arg(long, default_value_t = 100_000)]
+        projects: usize,
+        /// Add them even though the database holds real plans.
+        #[arg(long)]
+        force: bool,
     },
     /// Print the OpenAPI document (as committed in openapi/openapi.json).
     Openapi,
@@ -109,6 +118,18 @@ async fn main() -> anyhow::Result<()> {
                 if let Some(generated) = generated {
                     println!("password (shown only this once): {generated}");
                 }
+                Ok(())
+            })
+            .await?;
+        }
+        Command::Synth { projects, force } => {
+            blocking(move || {
+                let database = Database::connect(&settings.database_url, settings.pool)?;
+                let mut conn = database.connection()?;
+                conn.run_migrations()?;
+                let started = std::time::Instant::now();
+                let report = synth::generate(&mut conn, projects, force)?;
+                println!("{report:?} in {:.1} s", started.elapsed().as_secs_f64());
                 Ok(())
             })
             .await?;

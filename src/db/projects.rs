@@ -441,6 +441,19 @@ pub fn insert(
         .filter(categories::id.eq(&category_id))
         .select((plans::code_prefix, categories::abbreviation))
         .first(conn)?;
+    let code = crate::domain::project::project_code(&prefix, &abbreviation, sequence);
+    insert_with_code(conn, new, &code, note, actor_id)
+}
+
+/// Inserts a project under a code the caller chose (bulk loading sets the category's
+/// counter itself afterwards), and starts its history.
+pub fn insert_with_code(
+    conn: &mut DbConnection,
+    new: &NewProject,
+    code: &str,
+    note: Option<&str>,
+    actor_id: Option<String>,
+) -> QueryResult<ProjectId> {
     let id = ProjectId::new_random();
     let created_at = now();
     diesel::insert_into(projects::table)
@@ -448,12 +461,8 @@ pub fn insert(
             DetailColumns::of(&new.details),
             projects::id.eq(id.to_string()),
             projects::plan_id.eq(new.plan_id.to_string()),
-            projects::category_id.eq(&category_id),
-            projects::code.eq(crate::domain::project::project_code(
-                &prefix,
-                &abbreviation,
-                sequence,
-            )),
+            projects::category_id.eq(new.category_id.to_string()),
+            projects::code.eq(code),
             projects::status.eq(new.status.as_str()),
             projects::seed_key.eq(&new.seed_key),
             projects::created_at.eq(created_at),

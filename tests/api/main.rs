@@ -22,4 +22,5 @@ mod seeds;
 mod statements;
 mod storage;
 mod summary;
+mod synth;
 mod tokens;
