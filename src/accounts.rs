@@ -23,11 +23,17 @@ use crate::{
 /// Name of the plan office organization created when the seeds brought none.
 const PLAN_OFFICE_NAME: &str = "规划办公室";
 
-/// On a database without users, creates the plan office user `admin` with `password`, or
-/// with a random one printed once.
+/// On a database without an active plan office user (a new one, say), creates the plan
+/// office user `admin` with `password`, or with a random one printed once.
 pub fn ensure_first_admin(conn: &mut DbConnection, password: Option<&str>) -> anyhow::Result<()> {
     conn.write_transaction(|conn| {
-        if db::users::any_exists(conn)? {
+        if db::users::plan_office_exists(conn)? {
+            return Ok(());
+        }
+        if db::users::find_account_by_username(conn, "admin")?.is_some() {
+            tracing::warn!(
+                "no active plan office user, and `admin` exists but is inactive: reactivate it"
+            );
             return Ok(());
         }
         let (password, generated) = given_or_random(password, "ADMIN_PASSWORD")?;

@@ -2,7 +2,7 @@
 //! Both hashing and verifying take tens of milliseconds of CPU: callers run them on the
 //! blocking pool, never on an async worker.
 
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock, Mutex, mpsc};
 
 use anyhow::anyhow;
 use argon2::{
@@ -11,6 +11,52 @@ use argon2::{
 };
 
 use crate::domain::user::NewPassword;
+
+/// Argon2 runs on its own few threads, half the cores (at least one): each hash takes
+/// 19 MiB and a core for tens of milliseconds, so a storm of logins queues here instead of
+/// taking every core from the requests beside it, and the memory stays with these threads
+/// (the allocator keeps what a thread freed for that thread) instead of growing with the
+/// blocking pool.
+type Job = Box<dyn FnOnce() + Send>;
+
+static HASHERS: LazyLock<Mutex<mpsc::Sender<Job>>> = LazyLock::new(|| {
+    let (sender, receiver) = mpsc::channel::<Job>();
+    let receiver = Arc::new(Mutex::new(receiver));
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get() / 2)
+        .max(1);
+    for n in 0..threads {
+        let receiver = Arc::clone(&receiver);
+        std::thread::Builder::new()
+            .name(format!("argon2-{n}"))
+            .spawn(move || {
+                loop {
+                    let job = receiver
+                        .lock()
+                        .unwrap_or_else(|poisoned| poisoned.into_inner())
+                        .recv();
+                    match job {
+                        Ok(job) => job(),
+                        Err(_) => return,
+                    }
+                }
+            })
+            .expect("starting a hashing thread");
+    }
+    Mutex::new(sender)
+});
+
+/// Runs `work` on a hashing thread and waits for it (callers are on the blocking pool).
+fn on_hasher<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
+    let (reply, result) = mpsc::channel();
+    let job: Job = Box::new(move || drop(reply.send(work())));
+    HASHERS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .send(job)
+        .expect("the hashing threads run for the life of the process");
+    result.recv().expect("a hashing thread answers every job")
+}
 
 fn argon2() -> Argon2<'static> {
     let params = Params::new(19 * 1024, 2, 1, None).expect("valid Argon2 parameters");
@@ -22,16 +68,22 @@ pub fn hash(password: &NewPassword) -> anyhow::Result<String> {
     let mut salt_bytes = [0u8; 16];
     getrandom::fill(&mut salt_bytes).map_err(|error| anyhow!("random salt: {error}"))?;
     let salt = SaltString::encode_b64(&salt_bytes).map_err(|error| anyhow!("salt: {error}"))?;
-    argon2()
-        .hash_password(password.expose().as_bytes(), &salt)
-        .map(|hash| hash.to_string())
-        .map_err(|error| anyhow!("hashing a password: {error}"))
+    let password = password.expose().to_owned();
+    on_hasher(move || {
+        argon2()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|hash| hash.to_string())
+            .map_err(|error| anyhow!("hashing a password: {error}"))
+    })
 }
 
 /// Whether `password` matches `stored`; a malformed stored hash never matches.
 pub fn verify(password: &str, stored: &str) -> bool {
-    PasswordHash::new(stored)
-        .is_ok_and(|hash| argon2().verify_password(password.as_bytes(), &hash).is_ok())
+    let (password, stored) = (password.to_owned(), stored.to_owned());
+    on_hasher(move || {
+        PasswordHash::new(&stored)
+            .is_ok_and(|hash| argon2().verify_password(password.as_bytes(), &hash).is_ok())
+    })
 }
 
 /// A hash of no one's password, verified against when the username is unknown so that an

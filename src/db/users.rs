@@ -85,8 +85,15 @@ pub fn list(conn: &mut DbConnection) -> QueryResult<Vec<User>> {
         .collect()
 }
 
-pub fn any_exists(conn: &mut DbConnection) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(users::table.select(users::id))).get_result(conn)
+/// Whether any active user of the plan office exists.
+pub fn plan_office_exists(conn: &mut DbConnection) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        users::table
+            .filter(users::role.eq(Role::PlanOffice.as_str()))
+            .filter(users::active.eq(true))
+            .select(users::id),
+    ))
+    .get_result(conn)
 }
 
 pub struct NewUser<'a> {

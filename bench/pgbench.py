@@ -1,0 +1,72 @@
+"""Replays the statements each endpoint runs (as traced under portfolio_registry::sql)
+with pgbench, prepared, against the same database: the database's own rate, beside the
+API's. Prints one JSON line per scenario and client count."""
+import json
+import re
+import subprocess
+import sys
+import tempfile
+
+pgbench, url, work, seconds = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+user = open(f"{work}/user").read().strip()
+after = open(f"{work}/cursor_code").read().strip()
+
+PROJECT_COLUMNS = ", ".join(f'"projects"."{c}"' for c in (
+    "id code name description location scale lead_department_id implementing_org_id status start_year "
+    "end_year total_fen central_fen municipal_fen county_fen special_bonds_fen social_capital_fen "
+    "financial_fen other_fen completed_investment_fen progress_pct national_code source_ref version "
+    "created_at updated_at").split())
+PROJECT = (f'SELECT {PROJECT_COLUMNS}, "plans"."code", "categories"."code" FROM "projects" '
+           'INNER JOIN "plans" ON "projects"."plan_id" = "plans"."id" '
+           'INNER JOIN "categories" ON "categories"."id" = "projects"."category_id"')
+CALLER = ('SELECT 1;\nSELECT "users"."id", "users"."username", "users"."display_name", "users"."password_hash", '
+          '"users"."role", "users"."organization_id", "users"."active", "users"."token_version", '
+          '"users"."created_at", "users"."updated_at" FROM "users" WHERE "users"."id" = :user LIMIT 1;\nSELECT 1;\n')
+BY_CODE = "\\set n random(1, 20000)\n"
+CODE = "'SY-POL-' || lpad(:n::text, 3, '0')"
+LIST = (CALLER + 'SELECT "plans"."id" FROM "plans" WHERE "plans"."code" = \'synthetic-bench\' LIMIT 1;\n'
+        'SELECT "categories"."id" FROM "categories" WHERE "categories"."code" = \'pollution\' '
+        'AND "categories"."plan_id" = (SELECT id FROM plans WHERE code = \'synthetic-bench\');\n'
+        f'{PROJECT} WHERE "projects"."plan_id" = (SELECT id FROM plans WHERE code = \'synthetic-bench\') '
+        'AND "projects"."category_id" IN (SELECT id FROM categories WHERE code = \'pollution\' '
+        'AND plan_id = (SELECT id FROM plans WHERE code = \'synthetic-bench\')) '
+        'AND "projects"."status" IN (\'construction\') {after} ORDER BY "projects"."code" ASC LIMIT 51;\n')
+SECURED = ("(COALESCE(p.central_fen, 0) + COALESCE(p.municipal_fen, 0) + COALESCE(p.county_fen, 0) "
+           "+ COALESCE(p.special_bonds_fen, 0) + COALESCE(p.social_capital_fen, 0) + COALESCE(p.financial_fen, 0) "
+           "+ COALESCE(p.other_fen, 0))")
+SUMS = ", ".join(f"CAST(SUM({e}) AS TEXT)" for e in [
+    "p.total_fen", *[f"COALESCE(p.{s}_fen, 0)" for s in
+                     "central municipal county special_bonds social_capital financial other".split()],
+    f"CASE WHEN p.total_fen IS NULL THEN NULL ELSE p.total_fen - {SECURED} END", "p.completed_investment_fen"])
+SUMMARY = (CALLER + 'SELECT id, planned_project_count, planned_investment_fen FROM plans WHERE code = \'synthetic-bench\' LIMIT 1;\n'
+           f"SELECT c.code, p.status, p.lead_department_id, COUNT(*), {SUMS} FROM projects p "
+           "JOIN categories c ON c.id = p.category_id WHERE p.plan_id = (SELECT id FROM plans WHERE code = 'synthetic-bench') "
+           "GROUP BY c.code, p.status, p.lead_department_id;\n"
+           "SELECT code, name_zh, planned_count FROM categories WHERE plan_id = (SELECT id FROM plans WHERE code = 'synthetic-bench') ORDER BY position;\n"
+           "SELECT id, name FROM organizations WHERE kind = 'department' AND name LIKE '合成-%';\n")
+PATCH = (BY_CODE + CALLER + "BEGIN;\n" + f"{PROJECT} WHERE \"projects\".\"code\" = {CODE} LIMIT 1;\n"
+         "SELECT id, name, kind, active, created_at FROM organizations WHERE name = '合成-部门-00' LIMIT 1;\n"
+         f"UPDATE projects SET scale = :n::text || '公里', updated_at = now(), version = version + 1 WHERE code = {CODE};\n"
+         f"{PROJECT} WHERE \"projects\".\"code\" = {CODE} LIMIT 1;\n"
+         "INSERT INTO audit_entries (id, actor_kind, action, entity_type, entity_id, before_state, after_state, created_at) "
+         "VALUES (gen_random_uuid()::text, 'user', 'project.update', 'project', :n::text, repeat('x', 1500), repeat('x', 1500), now());\n"
+         "END;\n")
+SCRIPTS = {
+    "get": BY_CODE + CALLER + f"{PROJECT} WHERE \"projects\".\"code\" = {CODE} LIMIT 1;\n",
+    "list_first": LIST.format(after=""),
+    "list_deep": LIST.format(after=f"AND \"projects\".\"code\" > '{after}'"),
+    "summary": SUMMARY,
+    "patch": PATCH,
+}
+
+for name, script in SCRIPTS.items():
+    with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as file:
+        file.write(script)
+    for clients in (16, 64):
+        output = subprocess.run(
+            [pgbench, "-n", "-M", "prepared", "-c", str(clients), "-j", "2", "-T", seconds, "-D", f"user={user}",
+             "-f", file.name, url], capture_output=True, text=True, check=True).stdout
+        tps = float(re.search(r"tps = ([0-9.]+)", output).group(1))
+        latency = float(re.search(r"latency average = ([0-9.]+)", output).group(1))
+        print(json.dumps({"backend": "postgres", "scenario": f"pgbench_{name}", "connections": clients,
+                          "result": {"rps": tps, "latency_avg_ms": latency}}))
