@@ -223,6 +223,10 @@ pub fn generate(conn: &mut DbConnection, count: usize, force: bool) -> anyhow::R
         }
         Ok::<_, anyhow::Error>(())
     })?;
+    // Fresh statistics for the planner: without them, right after a bulk load, PostgreSQL
+    // sorted every matching row instead of walking the (category, status, code) index
+    // (0.7 ms instead of 100 ms for a list page), and SQLite chose worse indexes too.
+    diesel::sql_query("ANALYZE").execute(conn)?;
     Ok(report)
 }
 

@@ -212,19 +212,29 @@ pub fn list(
     }
 
     let mut query = project_records!().into_boxed();
-    if let Some(plan_id) = plan_id {
-        query = query.filter(projects::plan_id.eq(plan_id.to_string()));
+    // Single values are compared with `=`, and a category (which belongs to one plan, and
+    // was looked up within the plan when one was given) makes the plan filter redundant:
+    // so the planner walks the (category_id, status, code) index in order instead of the
+    // plan's code index, which reached a late category's rows only after skipping the
+    // earlier ones (measured: 270 ms instead of under 1 ms at 100,000 projects).
+    match category_ids.as_deref() {
+        Some([category_id]) => query = query.filter(projects::category_id.eq(category_id.clone())),
+        Some(category_ids) => {
+            query = query.filter(projects::category_id.eq_any(category_ids.to_vec()))
+        }
+        None => {
+            if let Some(plan_id) = plan_id {
+                query = query.filter(projects::plan_id.eq(plan_id.to_string()));
+            }
+        }
     }
-    if let Some(category_ids) = category_ids {
-        query = query.filter(projects::category_id.eq_any(category_ids));
-    }
-    if !filter.statuses.is_empty() {
-        let statuses: Vec<&str> = filter
-            .statuses
-            .iter()
-            .map(|status| status.as_str())
-            .collect();
-        query = query.filter(projects::status.eq_any(statuses));
+    match filter.statuses.as_slice() {
+        [] => {}
+        [status] => query = query.filter(projects::status.eq(status.as_str())),
+        statuses => {
+            let statuses: Vec<&str> = statuses.iter().map(|status| status.as_str()).collect();
+            query = query.filter(projects::status.eq_any(statuses));
+        }
     }
     match filter.lead_department {
         Some(OrganizationFilter::Unassigned) => {
