@@ -9,6 +9,10 @@ import tempfile
 
 pgbench, url, work, seconds = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
 user = open(f"{work}/user").read().strip()
+category = subprocess.run(
+    ["psql", url, "-Atc", "SELECT c.id FROM categories c JOIN plans p ON p.id = c.plan_id "
+     "WHERE p.code = 'synthetic-bench' AND c.code = 'pollution'"],
+    capture_output=True, text=True, check=True).stdout.strip()
 after = open(f"{work}/cursor_code").read().strip()
 
 PROJECT_COLUMNS = ", ".join(f'"projects"."{c}"' for c in (
@@ -27,10 +31,8 @@ CODE = "'SY-POL-' || lpad(:n::text, 3, '0')"
 LIST = (CALLER + 'SELECT "plans"."id" FROM "plans" WHERE "plans"."code" = \'synthetic-bench\' LIMIT 1;\n'
         'SELECT "categories"."id" FROM "categories" WHERE "categories"."code" = \'pollution\' '
         'AND "categories"."plan_id" = (SELECT id FROM plans WHERE code = \'synthetic-bench\');\n'
-        f'{PROJECT} WHERE "projects"."plan_id" = (SELECT id FROM plans WHERE code = \'synthetic-bench\') '
-        'AND "projects"."category_id" IN (SELECT id FROM categories WHERE code = \'pollution\' '
-        'AND plan_id = (SELECT id FROM plans WHERE code = \'synthetic-bench\')) '
-        'AND "projects"."status" IN (\'construction\') {after} ORDER BY "projects"."code" ASC LIMIT 51;\n')
+        f'{PROJECT} WHERE "projects"."category_id" = :category '
+        'AND "projects"."status" = \'construction\' {after} ORDER BY "projects"."code" ASC LIMIT 51;\n')
 SECURED = ("(COALESCE(p.central_fen, 0) + COALESCE(p.municipal_fen, 0) + COALESCE(p.county_fen, 0) "
            "+ COALESCE(p.special_bonds_fen, 0) + COALESCE(p.social_capital_fen, 0) + COALESCE(p.financial_fen, 0) "
            "+ COALESCE(p.other_fen, 0))")
@@ -64,7 +66,7 @@ for name, script in SCRIPTS.items():
         file.write(script)
     for clients in (16, 64):
         output = subprocess.run(
-            [pgbench, "-n", "-M", "prepared", "-c", str(clients), "-j", "2", "-T", seconds, "-D", f"user={user}",
+            [pgbench, "-n", "-M", "prepared", "-c", str(clients), "-j", "2", "-T", seconds, "-D", f"user={user}", "-D", f"category={category}",
              "-f", file.name, url], capture_output=True, text=True, check=True).stdout
         tps = float(re.search(r"tps = ([0-9.]+)", output).group(1))
         latency = float(re.search(r"latency average = ([0-9.]+)", output).group(1))

@@ -2,6 +2,8 @@
 (all, and those in reserve), and a cursor deep in the benchmarked list."""
 import json
 import sys
+import time
+import urllib.error
 import urllib.request
 
 base, work = sys.argv[1], sys.argv[2]
@@ -13,8 +15,15 @@ def call(path, token=None, body=None):
     request.add_header("content-type", "application/json")
     if token:
         request.add_header("authorization", "Bearer " + token)
-    with urllib.request.urlopen(request) as response:
-        return json.load(response)
+    for _ in range(60):  # the service may still be draining the previous scenario
+        try:
+            with urllib.request.urlopen(request) as response:
+                return json.load(response)
+        except urllib.error.HTTPError as error:
+            if error.code != 503:
+                raise
+            time.sleep(1)
+    raise SystemExit(f"{path}: still 503 after a minute")
 
 
 if only_versions:
