@@ -21,7 +21,7 @@ fn not_found(id: &str) -> AppError {
 }
 
 /// All API keys, revoked ones included; never the keys themselves (plan office only).
-#[utoipa::path(get, path = "/api/v1/api-keys", tag = "administration", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/api-keys", operation_id = "api_keys_list", tag = "administration", security(("bearer" = [])),
     responses(
         (status = 200, description = "the keys", body = Vec<ApiKey>),
         (status = 403, description = "not the plan office", body = Problem, content_type = "application/problem+json"),
@@ -59,7 +59,7 @@ pub struct CreatedApiKey {
 }
 
 /// Issues a read-only API key for an external tool (plan office only).
-#[utoipa::path(post, path = "/api/v1/api-keys", tag = "administration", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/api-keys", operation_id = "api_keys_create", tag = "administration", security(("bearer" = [])),
     request_body = NewApiKey,
     responses(
         (status = 201, description = "issued; the key is shown only now", body = CreatedApiKey),
@@ -104,7 +104,7 @@ pub async fn create(
 }
 
 /// Revokes an API key at once (plan office only).
-#[utoipa::path(delete, path = "/api/v1/api-keys/{id}", tag = "administration", security(("bearer" = [])),
+#[utoipa::path(delete, path = "/api/v1/api-keys/{id}", operation_id = "api_keys_revoke", tag = "administration", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid)),
     responses(
         (status = 204, description = "revoked"),

@@ -99,7 +99,7 @@ async fn page(
 }
 
 /// The audit trail (plan office and finance): every write, oldest first.
-#[utoipa::path(get, path = "/api/v1/audit", tag = "audit", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/audit", operation_id = "audit_trail", tag = "audit", security(("bearer" = [])),
     params(
         ("entity_type" = Option<String>, Query, description = "e.g. project, report, user, organization, api_key"),
         ("entity_id" = Option<String>, Query),
@@ -125,7 +125,7 @@ pub async fn trail(
 }
 
 /// A project's audit entries (plan office and finance), oldest first.
-#[utoipa::path(get, path = "/api/v1/projects/{id}/history", tag = "audit", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/projects/{id}/history", operation_id = "audit_project_history", tag = "audit", security(("bearer" = [])),
     params(
         ("id" = String, Path, format = Uuid),
         ("limit" = Option<u32>, Query, minimum = 1, maximum = 200),

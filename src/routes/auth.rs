@@ -26,7 +26,7 @@ pub struct LoginRequest {
 }
 
 /// Exchanges a username and password for an access token.
-#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
+#[utoipa::path(post, path = "/api/v1/auth/login", operation_id = "auth_login", tag = "auth", request_body = LoginRequest,
     responses(
         (status = 200, description = "signed in", body = LoginResponse),
         (status = 401, description = "unknown user or wrong password (the same answer for both)",
@@ -63,7 +63,7 @@ pub async fn login(
 }
 
 /// The caller.
-#[utoipa::path(get, path = "/api/v1/me", tag = "auth", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/me", operation_id = "auth_me", tag = "auth", security(("bearer" = [])),
     responses(
         (status = 200, description = "the signed-in user", body = User),
         (status = 403, description = "API keys have no user", body = Problem, content_type = "application/problem+json"),
@@ -87,7 +87,7 @@ pub struct PasswordChange {
 }
 
 /// Changes the caller's password; every token issued before stops working.
-#[utoipa::path(post, path = "/api/v1/me/password", tag = "auth", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/me/password", operation_id = "auth_change_password", tag = "auth", security(("bearer" = [])),
     request_body = PasswordChange,
     responses(
         (status = 204, description = "changed; sign in again"),

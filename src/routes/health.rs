@@ -12,14 +12,14 @@ pub struct Health {
 }
 
 /// Liveness: the process serves requests.
-#[utoipa::path(get, path = "/healthz", tag = "health",
+#[utoipa::path(get, path = "/healthz", operation_id = "health_healthz", tag = "health",
     responses((status = 200, description = "alive", body = Health)))]
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(Health { status: "ok" })
 }
 
 /// Readiness: the database answers.
-#[utoipa::path(get, path = "/readyz", tag = "health",
+#[utoipa::path(get, path = "/readyz", operation_id = "health_readyz", tag = "health",
     responses(
         (status = 200, description = "ready", body = Health),
         (status = 503, description = "the database is unavailable", body = crate::error::Problem,

@@ -33,7 +33,7 @@ pub struct TransitionRequest {
 }
 
 /// Moves a project through its lifecycle, if `If-Match` names its current version.
-#[utoipa::path(post, path = "/api/v1/projects/{id}/transitions", tag = "projects", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/projects/{id}/transitions", operation_id = "lifecycle_transition", tag = "projects", security(("bearer" = [])),
     params(
         ("id" = String, Path, format = Uuid),
         ("If-Match" = String, Header, description = "the project's ETag"),
@@ -121,7 +121,7 @@ pub async fn transition(
 }
 
 /// The project's lifecycle history, from its registration on.
-#[utoipa::path(get, path = "/api/v1/projects/{id}/transitions", tag = "projects", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/projects/{id}/transitions", operation_id = "lifecycle_history", tag = "projects", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid)),
     responses(
         (status = 200, description = "oldest first", body = Vec<Transition>),

@@ -22,7 +22,7 @@ fn not_found(id: &str) -> AppError {
 }
 
 /// All organizations (plan office only).
-#[utoipa::path(get, path = "/api/v1/organizations", tag = "administration", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/organizations", operation_id = "organizations_list", tag = "administration", security(("bearer" = [])),
     responses(
         (status = 200, description = "the organizations, by name", body = Vec<Organization>),
         (status = 403, description = "not the plan office", body = Problem, content_type = "application/problem+json"),
@@ -36,7 +36,7 @@ pub async fn list(database: web::Data<Database>, caller: Caller) -> Result<HttpR
 }
 
 /// One organization (plan office only).
-#[utoipa::path(get, path = "/api/v1/organizations/{id}", tag = "administration", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/organizations/{id}", operation_id = "organizations_get", tag = "administration", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid)),
     responses(
         (status = 200, description = "the organization", body = Organization),
@@ -71,7 +71,7 @@ pub struct NewOrganization {
 }
 
 /// Registers an organization (plan office only).
-#[utoipa::path(post, path = "/api/v1/organizations", tag = "administration", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/organizations", operation_id = "organizations_create", tag = "administration", security(("bearer" = [])),
     request_body = NewOrganization,
     responses(
         (status = 201, description = "registered", body = Organization),
@@ -119,7 +119,7 @@ pub struct OrganizationChanges {
 }
 
 /// Renames or (de)activates an organization (plan office only).
-#[utoipa::path(patch, path = "/api/v1/organizations/{id}", tag = "administration", security(("bearer" = [])),
+#[utoipa::path(patch, path = "/api/v1/organizations/{id}", operation_id = "organizations_update", tag = "administration", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid)),
     request_body = OrganizationChanges,
     responses(

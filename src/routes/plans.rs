@@ -27,7 +27,7 @@ async fn of_plan<T: serde::Serialize + Send + 'static>(
 }
 
 /// All plans the registry holds.
-#[utoipa::path(get, path = "/api/v1/plans", tag = "plans",
+#[utoipa::path(get, path = "/api/v1/plans", operation_id = "plans_list", tag = "plans",
     security(("bearer" = []), ("api_key" = [])),
     responses(
         (status = 200, description = "the plans, by code", body = Vec<Plan>),
@@ -41,7 +41,7 @@ pub async fn list(db: web::Data<Database>, caller: Caller) -> Result<HttpRespons
 }
 
 /// One plan.
-#[utoipa::path(get, path = "/api/v1/plans/{code}", tag = "plans",
+#[utoipa::path(get, path = "/api/v1/plans/{code}", operation_id = "plans_get", tag = "plans",
     params(("code" = String, Path, description = "the plan's code", example = "yunyang-eco-2021-2025")),
     responses(
         (status = 200, description = "the plan", body = Plan),
@@ -58,7 +58,7 @@ pub async fn get(
 }
 
 /// The plan's categories with planned and registered counts.
-#[utoipa::path(get, path = "/api/v1/plans/{code}/categories", tag = "plans",
+#[utoipa::path(get, path = "/api/v1/plans/{code}/categories", operation_id = "plans_categories", tag = "plans",
     params(("code" = String, Path, description = "the plan's code", example = "yunyang-eco-2021-2025")),
     responses(
         (status = 200, description = "the categories in the plan's order", body = Vec<Category>),
@@ -77,7 +77,7 @@ pub async fn categories(
 /// The finance view: planned against registered, by category, status, lead department and
 /// funding source. Every total is the exact sum of its parts; withdrawn projects count only
 /// in `by_status` and `registered.withdrawn`.
-#[utoipa::path(get, path = "/api/v1/plans/{code}/summary", tag = "plans",
+#[utoipa::path(get, path = "/api/v1/plans/{code}/summary", operation_id = "plans_summary", tag = "plans",
     params(("code" = String, Path, description = "the plan's code", example = "yunyang-eco-2021-2025")),
     responses(
         (status = 200, description = "the summary", body = crate::domain::summary::Summary),

@@ -99,7 +99,7 @@ pub fn parse_rfc3339(text: &str) -> Result<DateTime<Utc>, &'static str> {
 }
 
 /// Lists projects, filtered and sorted, one page at a time.
-#[utoipa::path(get, path = "/api/v1/projects", tag = "projects",
+#[utoipa::path(get, path = "/api/v1/projects", operation_id = "projects_list", tag = "projects",
     params(
         ("plan" = Option<String>, Query, description = "plan code", example = "yunyang-eco-2021-2025"),
         ("category" = Option<String>, Query, description = "category code", example = "low_carbon"),
@@ -154,7 +154,7 @@ pub fn etag(project: &Project) -> header::EntityTag {
 }
 
 /// One project, with its version as `ETag`.
-#[utoipa::path(get, path = "/api/v1/projects/{id}", tag = "projects",
+#[utoipa::path(get, path = "/api/v1/projects/{id}", operation_id = "projects_get", tag = "projects",
     params(("id" = String, Path, format = Uuid, description = "the project's id")),
     responses(
         (status = 200, description = "the project", body = Project,
@@ -274,7 +274,7 @@ impl From<NewProject> for ProjectDetails {
 }
 
 /// Registers a project (status `reserve`).
-#[utoipa::path(post, path = "/api/v1/projects", tag = "projects", request_body = NewProject,
+#[utoipa::path(post, path = "/api/v1/projects", operation_id = "projects_create", tag = "projects", request_body = NewProject,
     security(("bearer" = [])),
     responses(
         (status = 201, description = "registered", body = Project,
@@ -475,7 +475,7 @@ impl ProjectPatch {
 }
 
 /// Changes a project (JSON merge patch) if `If-Match` names its current version.
-#[utoipa::path(patch, path = "/api/v1/projects/{id}", tag = "projects", security(("bearer" = [])),
+#[utoipa::path(patch, path = "/api/v1/projects/{id}", operation_id = "projects_update", tag = "projects", security(("bearer" = [])),
     params(
         ("id" = String, Path, format = Uuid),
         ("If-Match" = String, Header, description = "the project's ETag, e.g. \"7\""),

@@ -53,7 +53,7 @@ pub struct NewReport {
 }
 
 /// Reports a project's progress for one period (projects in preparation or construction).
-#[utoipa::path(post, path = "/api/v1/projects/{id}/reports", tag = "reports", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/projects/{id}/reports", operation_id = "reports_create", tag = "reports", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid)),
     request_body = NewReport,
     responses(
@@ -118,7 +118,7 @@ pub async fn create(
 }
 
 /// A project's progress reports, by period.
-#[utoipa::path(get, path = "/api/v1/projects/{id}/reports", tag = "reports", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/projects/{id}/reports", operation_id = "reports_list", tag = "reports", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid)),
     responses(
         (status = 200, description = "the reports", body = Vec<ProgressReport>),
@@ -155,7 +155,7 @@ pub struct ReportCorrection {
 }
 
 /// Corrects a returned report, which is then submitted again (the project's owner).
-#[utoipa::path(patch, path = "/api/v1/reports/{id}", tag = "reports", security(("bearer" = [])),
+#[utoipa::path(patch, path = "/api/v1/reports/{id}", operation_id = "reports_correct", tag = "reports", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid)),
     request_body = ReportCorrection,
     responses(
@@ -221,7 +221,7 @@ pub struct Review {
 
 /// Accepts or returns a submitted report (finance or the plan office, never its submitter).
 /// Accepting updates the project's `completed_investment`, `progress_pct` and version.
-#[utoipa::path(post, path = "/api/v1/reports/{id}/review", tag = "reports", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/reports/{id}/review", operation_id = "reports_review", tag = "reports", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid)),
     request_body = Review,
     responses(

@@ -24,7 +24,7 @@ fn not_found(id: &str) -> AppError {
 }
 
 /// All users (plan office only).
-#[utoipa::path(get, path = "/api/v1/users", tag = "administration", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/users", operation_id = "users_list", tag = "administration", security(("bearer" = [])),
     responses(
         (status = 200, description = "the users, by username", body = Vec<User>),
         (status = 403, description = "not the plan office", body = Problem, content_type = "application/problem+json"),
@@ -38,7 +38,7 @@ pub async fn list(database: web::Data<Database>, caller: Caller) -> Result<HttpR
 }
 
 /// One user (plan office only; everyone reads themselves at `/me`).
-#[utoipa::path(get, path = "/api/v1/users/{id}", tag = "administration", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/users/{id}", operation_id = "users_get", tag = "administration", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid)),
     responses(
         (status = 200, description = "the user", body = User),
@@ -78,7 +78,7 @@ pub struct NewUser {
 }
 
 /// Adds a user (plan office only).
-#[utoipa::path(post, path = "/api/v1/users", tag = "administration", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/users", operation_id = "users_create", tag = "administration", security(("bearer" = [])),
     request_body = NewUser,
     responses(
         (status = 201, description = "added", body = User),
@@ -153,7 +153,7 @@ pub struct UserUpdate {
 }
 
 /// Changes a user (plan office only).
-#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "administration", security(("bearer" = [])),
+#[utoipa::path(patch, path = "/api/v1/users/{id}", operation_id = "users_update", tag = "administration", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid)),
     request_body = UserUpdate,
     responses(

@@ -16,6 +16,21 @@ fn the_committed_contract_matches_the_code() {
     );
 }
 
+/// Found by openapi-spec-validator: operation ids must be unique across the contract.
+#[test]
+fn every_operation_has_its_own_id() {
+    let contract: Value = serde_json::from_str(COMMITTED).unwrap();
+    let mut ids = std::collections::HashSet::new();
+    for operations in contract["paths"].as_object().unwrap().values() {
+        for operation in operations.as_object().unwrap().values() {
+            let id = operation["operationId"]
+                .as_str()
+                .expect("every operation has an id");
+            assert!(ids.insert(id.to_owned()), "operationId {id} is used twice");
+        }
+    }
+}
+
 async fn the_contract_is_served_as_committed(backend: Backend) {
     let app = spawn_app(backend).await;
     let (status, served) = app.get_json("/api/openapi.json").await;
