@@ -6,7 +6,7 @@ use utoipa::ToSchema;
 use super::{
     body,
     preconditions::IfMatch,
-    projects::{etag, find_project, parse_project_id},
+    projects::{etag, find_project, of_project, parse_project_id},
 };
 use crate::{
     auth::{Caller, policy},
@@ -134,12 +134,5 @@ pub async fn history(
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     policy::user(&caller)?;
-    let project_id = parse_project_id(&id)?;
-    let transitions = db
-        .run(move |conn| {
-            find_project(conn, project_id)?;
-            Ok::<_, AppError>(db::projects::transitions(conn, project_id)?)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(transitions))
+    of_project(&db, &id, db::projects::transitions).await
 }

@@ -580,6 +580,22 @@ fn no_such_project(id: impl std::fmt::Display) -> AppError {
     AppError::NotFound(format!("no project has the id {id}"))
 }
 
+/// Answers with what `read` finds for the project `id` (a 404 when there is no project).
+pub async fn of_project<T: Serialize + Send + 'static>(
+    db: &Database,
+    id: &str,
+    read: fn(&mut db::DbConnection, ProjectId) -> diesel::QueryResult<T>,
+) -> Result<HttpResponse, AppError> {
+    let project_id = parse_project_id(id)?;
+    let found = db
+        .run(move |conn| {
+            find_project(conn, project_id)?;
+            Ok::<_, AppError>(read(conn, project_id)?)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(found))
+}
+
 /// The project, or a 404.
 pub fn find_project(conn: &mut db::DbConnection, id: ProjectId) -> Result<Project, AppError> {
     db::projects::find(conn, id)?.ok_or_else(|| no_such_project(id))

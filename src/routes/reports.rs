@@ -5,7 +5,7 @@ use utoipa::ToSchema;
 
 use super::{
     body::{self, Integer},
-    projects::{find_project, parse_project_id},
+    projects::{find_project, of_project, parse_project_id},
 };
 use crate::{
     auth::{Caller, policy},
@@ -131,14 +131,7 @@ pub async fn list(
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     policy::user(&caller)?;
-    let project_id = parse_project_id(&id)?;
-    let reports = db
-        .run(move |conn| {
-            find_project(conn, project_id)?;
-            Ok::<_, AppError>(db::reports::list(conn, project_id)?)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(reports))
+    of_project(&db, &id, db::reports::list).await
 }
 
 #[derive(Deserialize, ToSchema)]
