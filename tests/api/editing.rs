@@ -284,7 +284,35 @@ async fn a_patch_is_audited_with_before_and_after(backend: Backend) {
     assert!(update["request_id"].is_string());
 }
 
+async fn a_withdrawn_project_is_edited_only_by_the_plan_office(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let team = app.team().await;
+    let project = a_project(&app, &team).await;
+    let id = project["id"].as_str().unwrap();
+    let withdrawn = app
+        .transition(&team.department_token, id, "withdrawn", Some("资金未落实"))
+        .await;
+    assert_eq!(withdrawn.status(), StatusCode::OK);
+    for token in [&team.department_token, &team.company_token] {
+        let response = app.edit(token, id, json!({"scale": "1km"})).await;
+        assert_problem(response, StatusCode::FORBIDDEN).await;
+    }
+    let (_, current) = app.get_json(&path(&project)).await;
+    assert_eq!(
+        current["scale"],
+        Value::Null,
+        "a refused write changed nothing"
+    );
+    assert_eq!(
+        app.edit(&app.admin_token, id, json!({"scale": "1km"}))
+            .await
+            .status(),
+        200
+    );
+}
+
 on_both_backends!(
+    a_withdrawn_project_is_edited_only_by_the_plan_office,
     a_patch_merges_and_bumps_the_version_and_etag,
     merge_patch_content_type_is_accepted,
     without_if_match_a_write_is_428_and_with_a_stale_one_412,
