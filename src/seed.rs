@@ -7,7 +7,9 @@ use std::{collections::HashSet, path::Path};
 use anyhow::{Context, bail, ensure};
 use serde::{Deserialize, Deserializer};
 
-use crate::domain::{Money, ProjectStatus, organization::OrganizationKind};
+use crate::domain::{
+    Money, ProjectStatus, organization::OrganizationKind, project::MAX_NAME_CHARS,
+};
 
 /// A plan with its categories, the organizations it names, and its projects.
 #[derive(Debug, Clone)]
@@ -69,9 +71,6 @@ fn money_text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Money, D::Er
     let text = String::deserialize(deserializer)?;
     Money::parse(&text).map_err(serde::de::Error::custom)
 }
-
-/// Longest project name the registry accepts.
-pub const MAX_NAME_CHARS: usize = 200;
 
 impl SeedSet {
     /// The Yunyang County plan, as committed under `seeds/`.

@@ -53,13 +53,6 @@ pub struct Caller {
 }
 
 impl Caller {
-    pub fn user(&self) -> Option<&UserPrincipal> {
-        match &self.principal {
-            Principal::User(user) => Some(user),
-            Principal::ApiKey(_) => None,
-        }
-    }
-
     /// Who the audit trail names for a write by this caller.
     pub fn actor(&self) -> Actor {
         let (id, kind, role, organization_id) = match &self.principal {

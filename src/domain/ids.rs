@@ -16,10 +16,6 @@ macro_rules! typed_id {
             pub fn new_random() -> Self {
                 Self(Uuid::new_v4())
             }
-
-            pub fn as_uuid(&self) -> Uuid {
-                self.0
-            }
         }
 
         impl From<Uuid> for $name {

@@ -47,10 +47,6 @@ impl Money {
         i64::try_from(self.0.mantissa()).expect("a Money has at most 17 digits of fen")
     }
 
-    pub fn as_decimal(self) -> Decimal {
-        self.0
-    }
-
     /// Parses the text of an amount exactly as written: `123`, `123.4`, `123.45`.
     pub fn parse(text: &str) -> Result<Self, MoneyError> {
         let (integer, fraction) = match text.split_once('.') {
