@@ -1,4 +1,5 @@
-//! The plan summary's sums: one grouped aggregate over the plan's projects.
+//! The plan summary's sums, read from `plan_totals`: per-group sums that triggers keep
+//! current in the transaction of every write to projects (see its migration).
 
 use std::collections::BTreeMap;
 
@@ -16,6 +17,8 @@ use crate::domain::{
     summary::{CategoryInfo, Group, PlannedFigures, Summary, Sums},
 };
 
+/// One row of `plan_totals` (see its migration): the sums of one group, each kept as
+/// `hi × 10^9 + lo` fen so that the database never holds a sum wider than 64 bits.
 #[derive(QueryableByName)]
 struct GroupRow {
     #[diesel(sql_type = Text)]
@@ -26,35 +29,52 @@ struct GroupRow {
     lead_department_id: Option<String>,
     #[diesel(sql_type = BigInt)]
     projects: i64,
-    // Sums come back as text: exact on both backends (PostgreSQL's SUM of BIGINT is NUMERIC).
-    #[diesel(sql_type = Nullable<Text>)]
-    total: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    central: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    municipal: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    county: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    special_bonds: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    social_capital: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    financial: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    other: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    gap: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    completed: Option<String>,
+    #[diesel(sql_type = BigInt)]
+    total_hi: i64,
+    #[diesel(sql_type = BigInt)]
+    total_lo: i64,
+    #[diesel(sql_type = BigInt)]
+    central_hi: i64,
+    #[diesel(sql_type = BigInt)]
+    central_lo: i64,
+    #[diesel(sql_type = BigInt)]
+    municipal_hi: i64,
+    #[diesel(sql_type = BigInt)]
+    municipal_lo: i64,
+    #[diesel(sql_type = BigInt)]
+    county_hi: i64,
+    #[diesel(sql_type = BigInt)]
+    county_lo: i64,
+    #[diesel(sql_type = BigInt)]
+    special_bonds_hi: i64,
+    #[diesel(sql_type = BigInt)]
+    special_bonds_lo: i64,
+    #[diesel(sql_type = BigInt)]
+    social_capital_hi: i64,
+    #[diesel(sql_type = BigInt)]
+    social_capital_lo: i64,
+    #[diesel(sql_type = BigInt)]
+    financial_hi: i64,
+    #[diesel(sql_type = BigInt)]
+    financial_lo: i64,
+    #[diesel(sql_type = BigInt)]
+    other_hi: i64,
+    #[diesel(sql_type = BigInt)]
+    other_lo: i64,
+    #[diesel(sql_type = BigInt)]
+    gap_hi: i64,
+    #[diesel(sql_type = BigInt)]
+    gap_lo: i64,
+    #[diesel(sql_type = BigInt)]
+    completed_hi: i64,
+    #[diesel(sql_type = BigInt)]
+    completed_lo: i64,
 }
 
-const SECURED: &str = "(COALESCE(p.central_fen, 0) + COALESCE(p.municipal_fen, 0) + COALESCE(p.county_fen, 0) \
-    + COALESCE(p.special_bonds_fen, 0) + COALESCE(p.social_capital_fen, 0) + COALESCE(p.financial_fen, 0) \
-    + COALESCE(p.other_fen, 0))";
+const PARTS: i128 = 1_000_000_000;
 
-fn fen(sum: Option<String>) -> QueryResult<i128> {
-    sum.map_or(Ok(0), |text| parse_stored::<i128>(text.trim()))
+fn fen(hi: i64, lo: i64) -> i128 {
+    i128::from(hi) * PARTS + i128::from(lo)
 }
 
 /// The summary of the plan with this code; `None` when there is none.
@@ -71,28 +91,10 @@ pub fn summary(conn: &mut DbConnection, plan_code: &str) -> QueryResult<Option<S
     else {
         return Ok(None);
     };
-    let sum = |expression: &str| format!("CAST(SUM({expression}) AS TEXT)");
-    let query = format!(
-        "SELECT c.code AS category_code, p.status AS status, p.lead_department_id AS lead_department_id, \
-         COUNT(*) AS projects, {total} AS total, {central} AS central, {municipal} AS municipal, \
-         {county} AS county, {special_bonds} AS special_bonds, {social_capital} AS social_capital, \
-         {financial} AS financial, {other} AS other, {gap} AS gap, {completed} AS completed \
-         FROM projects p JOIN categories c ON c.id = p.category_id \
-         WHERE p.plan_id = $1 \
-         GROUP BY c.code, p.status, p.lead_department_id",
-        total = sum("p.total_fen"),
-        central = sum("COALESCE(p.central_fen, 0)"),
-        municipal = sum("COALESCE(p.municipal_fen, 0)"),
-        county = sum("COALESCE(p.county_fen, 0)"),
-        special_bonds = sum("COALESCE(p.special_bonds_fen, 0)"),
-        social_capital = sum("COALESCE(p.social_capital_fen, 0)"),
-        financial = sum("COALESCE(p.financial_fen, 0)"),
-        other = sum("COALESCE(p.other_fen, 0)"),
-        gap = sum(&format!(
-            "CASE WHEN p.total_fen IS NULL THEN NULL ELSE p.total_fen - {SECURED} END"
-        )),
-        completed = sum("p.completed_investment_fen"),
-    );
+    // Groups whose projects have all moved on keep a row of zeros; they are skipped.
+    let query = "SELECT c.code AS category_code, NULLIF(t.lead_key, '') AS lead_department_id, t.* \
+         FROM plan_totals t JOIN categories c ON c.id = t.category_id \
+         WHERE t.plan_id = $1 AND t.projects <> 0";
     let rows: Vec<GroupRow> = diesel::sql_query(query)
         .bind::<Text, _>(&plan_id)
         .load(conn)?;
@@ -108,18 +110,18 @@ pub fn summary(conn: &mut DbConnection, plan_code: &str) -> QueryResult<Option<S
                 .transpose()?,
             sums: Sums {
                 projects: row.projects,
-                total: fen(row.total)?,
+                total: fen(row.total_hi, row.total_lo),
                 sources: [
-                    fen(row.central)?,
-                    fen(row.municipal)?,
-                    fen(row.county)?,
-                    fen(row.special_bonds)?,
-                    fen(row.social_capital)?,
-                    fen(row.financial)?,
-                    fen(row.other)?,
+                    fen(row.central_hi, row.central_lo),
+                    fen(row.municipal_hi, row.municipal_lo),
+                    fen(row.county_hi, row.county_lo),
+                    fen(row.special_bonds_hi, row.special_bonds_lo),
+                    fen(row.social_capital_hi, row.social_capital_lo),
+                    fen(row.financial_hi, row.financial_lo),
+                    fen(row.other_hi, row.other_lo),
                 ],
-                gap: fen(row.gap)?,
-                completed: fen(row.completed)?,
+                gap: fen(row.gap_hi, row.gap_lo),
+                completed: fen(row.completed_hi, row.completed_lo),
             },
         });
     }

@@ -1,5 +1,5 @@
 //! The finance view of a plan: planned against registered, broken down four ways. Built
-//! from per-group sums that the database computes in one pass; every total here is the
+//! from per-group sums that the database keeps (see `db::summary`); every total here is the
 //! exact sum of its parts.
 
 use std::collections::BTreeMap;

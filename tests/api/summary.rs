@@ -244,9 +244,132 @@ async fn the_summary_total_is_the_exact_sum_for_any_amounts(backend: Backend) {
     .unwrap();
 }
 
+/// The summary's sums of one kind of group, computed here from the projects as listed.
+fn sums_by(
+    projects: &[Value],
+    key: impl Fn(&Value) -> Value,
+) -> Vec<(Value, i64, i128, i128, i128)> {
+    let mut groups: Vec<(Value, i64, i128, i128, i128)> = Vec::new();
+    for project in projects {
+        let group = key(project);
+        let index = match groups.iter().position(|(existing, ..)| *existing == group) {
+            Some(index) => index,
+            None => {
+                groups.push((group, 0, 0, 0, 0));
+                groups.len() - 1
+            }
+        };
+        let investment = &project["investment"];
+        let amount = |value: &Value| if value.is_null() { 0 } else { fen(value) };
+        let entry = &mut groups[index];
+        entry.1 += 1;
+        entry.2 += amount(&investment["total"]);
+        entry.3 += amount(&investment["secured"]);
+        entry.4 += amount(&project["completed_investment"]);
+    }
+    groups.sort_by_key(|(group, ..)| group.to_string());
+    groups
+}
+
+fn summary_rows(rows: &Value, key: &str) -> Vec<(Value, i64, i128, i128, i128)> {
+    let mut rows: Vec<_> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| {
+            (
+                row[key].clone(),
+                row["projects"].as_i64().unwrap(),
+                fen(&row["total"]),
+                fen(&row["secured"]),
+                fen(&row["completed"]),
+            )
+        })
+        .filter(|(_, projects, ..)| *projects > 0)
+        .collect();
+    rows.sort_by_key(|(group, ..)| group.to_string());
+    rows
+}
+
+/// Registering, editing figures, reassigning the lead, moving between statuses and
+/// accepting a report each keep the summary equal to the sums of the projects as listed.
+async fn the_summary_follows_every_kind_of_write(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let team = app.team().await;
+    let water = app.add_organization("县水利局", "department").await;
+    let mut ids = Vec::new();
+    for (name, investment) in [
+        ("甲", json!({"total": "100.00", "central": "40.00"})),
+        ("乙", json!({"total": "7.01", "county": "7.01"})),
+        ("丙", json!({"other": "3.00"})),
+    ] {
+        let body = ProjectBuilder::led_by(&team.department)
+            .set("name", json!(name))
+            .set("start_year", json!(2023))
+            .set("investment", investment)
+            .build();
+        let project = app.register(&team.department_token, body).await;
+        ids.push(project["id"].as_str().unwrap().to_owned());
+    }
+    let (a, b, c) = (&ids[0], &ids[1], &ids[2]);
+    let edited = app
+        .edit(
+            &team.department_token,
+            a,
+            json!({"investment": {"total": "250.50", "special_bonds": "10.00"}}),
+        )
+        .await;
+    assert_eq!(edited.status(), StatusCode::OK);
+    for to in ["preparation", "construction"] {
+        let moved = app.transition(&team.department_token, a, to, None).await;
+        assert_eq!(moved.status(), StatusCode::OK);
+    }
+    let report = app
+        .report(&team.department_token, a, "2025-06", "12.34", 10)
+        .await;
+    let accepted = app
+        .review(
+            &team.finance_token,
+            report["id"].as_str().unwrap(),
+            "accepted",
+        )
+        .await;
+    assert_eq!(accepted.status(), StatusCode::OK);
+    let reassigned = app
+        .edit(&app.admin_token, b, json!({"lead_department": water}))
+        .await;
+    assert_eq!(reassigned.status(), StatusCode::OK);
+    let withdrawn = app
+        .transition(&team.department_token, c, "withdrawn", Some("撤销"))
+        .await;
+    assert_eq!(withdrawn.status(), StatusCode::OK);
+
+    let (_, summary) = app.get_json(SUMMARY).await;
+    let projects = app.all_pages("plan=yunyang-eco-2021-2025&limit=100").await;
+    assert_eq!(
+        summary_rows(&summary["by_status"], "status"),
+        sums_by(&projects, |p| p["status"].clone())
+    );
+    let active: Vec<Value> = projects
+        .into_iter()
+        .filter(|p| p["status"] != "withdrawn")
+        .collect();
+    assert_eq!(
+        summary_rows(&summary["by_department"], "organization"),
+        sums_by(&active, |p| p["lead_department"].clone())
+    );
+    assert_eq!(
+        summary_rows(&summary["by_category"], "category"),
+        sums_by(&active, |p| p["category"].clone())
+    );
+    assert_eq!(summary["registered"]["completed"], "12.34");
+    assert_parts_add_up(&summary);
+}
+
 on_both_backends!(
     the_seeded_plan_states_planned_beside_registered,
     awkward_amounts_sum_exactly_and_withdrawn_projects_stand_apart,
     api_keys_read_the_summary_and_an_unknown_plan_is_404,
     the_summary_total_is_the_exact_sum_for_any_amounts,
+    the_summary_follows_every_kind_of_write,
 );
