@@ -23,9 +23,9 @@ PROJECT_COLUMNS = ", ".join(f'"projects"."{c}"' for c in (
 PROJECT = (f'SELECT {PROJECT_COLUMNS}, "plans"."code", "categories"."code" FROM "projects" '
            'INNER JOIN "plans" ON "projects"."plan_id" = "plans"."id" '
            'INNER JOIN "categories" ON "categories"."id" = "projects"."category_id"')
-CALLER = ('SELECT 1;\nSELECT "users"."id", "users"."username", "users"."display_name", "users"."password_hash", '
+CALLER = ('SELECT "users"."id", "users"."username", "users"."display_name", "users"."password_hash", '
           '"users"."role", "users"."organization_id", "users"."active", "users"."token_version", '
-          '"users"."created_at", "users"."updated_at" FROM "users" WHERE "users"."id" = :user LIMIT 1;\nSELECT 1;\n')
+          '"users"."created_at", "users"."updated_at" FROM "users" WHERE "users"."id" = :user LIMIT 1;\n')
 BY_CODE = "\\set n random(1, 20000)\n"
 CODE = "'SY-POL-' || lpad(:n::text, 3, '0')"
 LIST = (CALLER + 'SELECT "plans"."id" FROM "plans" WHERE "plans"."code" = \'synthetic-bench\' LIMIT 1;\n'
@@ -33,18 +33,11 @@ LIST = (CALLER + 'SELECT "plans"."id" FROM "plans" WHERE "plans"."code" = \'synt
         'AND "categories"."plan_id" = (SELECT id FROM plans WHERE code = \'synthetic-bench\');\n'
         f'{PROJECT} WHERE "projects"."category_id" = :category '
         'AND "projects"."status" = \'construction\' {after} ORDER BY "projects"."code" ASC LIMIT 51;\n')
-SECURED = ("(COALESCE(p.central_fen, 0) + COALESCE(p.municipal_fen, 0) + COALESCE(p.county_fen, 0) "
-           "+ COALESCE(p.special_bonds_fen, 0) + COALESCE(p.social_capital_fen, 0) + COALESCE(p.financial_fen, 0) "
-           "+ COALESCE(p.other_fen, 0))")
-SUMS = ", ".join(f"CAST(SUM({e}) AS TEXT)" for e in [
-    "p.total_fen", *[f"COALESCE(p.{s}_fen, 0)" for s in
-                     "central municipal county special_bonds social_capital financial other".split()],
-    f"CASE WHEN p.total_fen IS NULL THEN NULL ELSE p.total_fen - {SECURED} END", "p.completed_investment_fen"])
+PLAN = "(SELECT id FROM plans WHERE code = 'synthetic-bench')"
 SUMMARY = (CALLER + 'SELECT id, planned_project_count, planned_investment_fen FROM plans WHERE code = \'synthetic-bench\' LIMIT 1;\n'
-           f"SELECT c.code, p.status, p.lead_department_id, COUNT(*), {SUMS} FROM projects p "
-           "JOIN categories c ON c.id = p.category_id WHERE p.plan_id = (SELECT id FROM plans WHERE code = 'synthetic-bench') "
-           "GROUP BY c.code, p.status, p.lead_department_id;\n"
-           "SELECT code, name_zh, planned_count FROM categories WHERE plan_id = (SELECT id FROM plans WHERE code = 'synthetic-bench') ORDER BY position;\n"
+           "SELECT c.code AS category_code, NULLIF(t.lead_key, '') AS lead_department_id, t.* FROM plan_totals t "
+           f"JOIN categories c ON c.id = t.category_id WHERE t.plan_id = {PLAN} AND t.projects <> 0;\n"
+           f"SELECT code, name_zh, planned_count FROM categories WHERE plan_id = {PLAN} ORDER BY position;\n"
            "SELECT id, name FROM organizations WHERE kind = 'department' AND name LIKE '合成-%';\n")
 PATCH = (BY_CODE + CALLER + "BEGIN;\n" + f"{PROJECT} WHERE \"projects\".\"code\" = {CODE} LIMIT 1;\n"
          "SELECT id, name, kind, active, created_at FROM organizations WHERE name = '合成-部门-00' LIMIT 1;\n"
@@ -53,13 +46,31 @@ PATCH = (BY_CODE + CALLER + "BEGIN;\n" + f"{PROJECT} WHERE \"projects\".\"code\"
          "INSERT INTO audit_entries (id, actor_kind, action, entity_type, entity_id, before_state, after_state, created_at) "
          "VALUES (gen_random_uuid()::text, 'user', 'project.update', 'project', :n::text, repeat('x', 1500), repeat('x', 1500), now());\n"
          "END;\n")
+# A transition of a project that the API run moved (reserve <-> preparation), by its number.
+MOVABLE = "(SELECT id FROM pgbench_movable WHERE n = :r)"
+TRANSITION = ("\\set r random(1, :movable)\n" + CALLER + "BEGIN;\n" + f"{PROJECT} WHERE \"projects\".\"id\" = {MOVABLE} LIMIT 1;\n"
+              "UPDATE projects SET status = CASE status WHEN 'reserve' THEN 'preparation' ELSE 'reserve' END, "
+              f"version = version + 1, updated_at = now() WHERE id = {MOVABLE};\n"
+              "INSERT INTO project_transitions (id, project_id, from_status, to_status, note, actor_id, created_at) "
+              f"VALUES (gen_random_uuid()::text, {MOVABLE}, 'reserve', 'preparation', NULL, :user, now());\n"
+              f"{PROJECT} WHERE \"projects\".\"id\" = {MOVABLE} LIMIT 1;\n"
+              "INSERT INTO audit_entries (id, actor_kind, action, entity_type, entity_id, before_state, after_state, created_at) "
+              "VALUES (gen_random_uuid()::text, 'user', 'project.transition', 'project', :r::text, repeat('x', 1500), repeat('x', 1500), now());\n"
+              "END;\n")
 SCRIPTS = {
     "get": BY_CODE + CALLER + f"{PROJECT} WHERE \"projects\".\"code\" = {CODE} LIMIT 1;\n",
     "list_first": LIST.format(after=""),
     "list_deep": LIST.format(after=f"AND \"projects\".\"code\" > '{after}'"),
     "summary": SUMMARY,
     "patch": PATCH,
+    "transition": TRANSITION,
 }
+
+movable = [line.split()[0] for line in open(f"{work}/reserve") if line.strip()]
+subprocess.run(["psql", url, "-q", "-v", "ON_ERROR_STOP=1"], check=True, text=True, input=(
+    "DROP TABLE IF EXISTS pgbench_movable;\n"
+    "CREATE TABLE pgbench_movable (n SERIAL PRIMARY KEY, id TEXT NOT NULL);\n"
+    "INSERT INTO pgbench_movable (id) VALUES " + ", ".join(f"('{id}')" for id in movable) + ";\n"))
 
 for name, script in SCRIPTS.items():
     with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as file:
@@ -67,8 +78,10 @@ for name, script in SCRIPTS.items():
     for clients in (16, 64):
         output = subprocess.run(
             [pgbench, "-n", "-M", "prepared", "-c", str(clients), "-j", "2", "-T", seconds, "-D", f"user={user}", "-D", f"category={category}",
+             "-D", f"movable={len(movable)}",
              "-f", file.name, url], capture_output=True, text=True, check=True).stdout
         tps = float(re.search(r"tps = ([0-9.]+)", output).group(1))
         latency = float(re.search(r"latency average = ([0-9.]+)", output).group(1))
         print(json.dumps({"backend": "postgres", "scenario": f"pgbench_{name}", "connections": clients,
                           "result": {"rps": tps, "latency_avg_ms": latency}}))
+subprocess.run(["psql", url, "-qc", "DROP TABLE pgbench_movable"], check=True)

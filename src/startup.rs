@@ -73,6 +73,10 @@ impl Application {
 
     pub fn with_listener(state: AppState, listener: TcpListener) -> anyhow::Result<Self> {
         let port = listener.local_addr()?.port();
+        // Database work runs on each worker's blocking threads: threads beyond the pooled
+        // connections would only wait for one, each holding a stack and a malloc arena.
+        let workers = std::thread::available_parallelism().map_or(1, usize::from);
+        let blocking_threads = state.database.max_connections().div_ceil(workers).max(1);
         let database = web::Data::new(state.database);
         let authenticator = web::Data::from(state.authenticator);
         let server = HttpServer::new(move || {
@@ -92,6 +96,8 @@ impl Application {
                     Err::<HttpResponse, _>(AppError::NotFound("no such resource".to_owned()))
                 }))
         })
+        .workers(workers)
+        .worker_max_blocking_threads(blocking_threads)
         .listen(listener)?
         .run();
         Ok(Self { server, port })

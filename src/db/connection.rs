@@ -61,6 +61,13 @@ PRAGMA journal_mode = WAL;
 PRAGMA synchronous = NORMAL;
 PRAGMA foreign_keys = ON;";
 
+/// Generic plans for prepared statements. Every statement of the registry is a key lookup
+/// or a keyset page whose best plan does not depend on the values bound; left to choose,
+/// PostgreSQL re-plans each execution of a statement whose `LIMIT` is a parameter (a custom
+/// plan looks cheaper than a generic one with an unknown limit), which was a third of the
+/// database's work on a list page (BENCHMARKS.md).
+const POSTGRES_SETTINGS: &str = "SET plan_cache_mode = force_generic_plan";
+
 /// An r2d2 manager that keeps the real connection error (diesel's derived `establish`
 /// tries each backend in turn and reports only the last failure).
 ///
@@ -88,9 +95,11 @@ impl ConnectionManager {
 
     fn open(&self) -> Result<DbConnection, ConnectError> {
         match &self.url {
-            DatabaseUrl::Postgres(url) => Ok(DbConnection::Postgres(
-                diesel::PgConnection::establish(url)?,
-            )),
+            DatabaseUrl::Postgres(url) => {
+                let mut connection = diesel::PgConnection::establish(url)?;
+                connection.batch_execute(POSTGRES_SETTINGS)?;
+                Ok(DbConnection::Postgres(connection))
+            }
             DatabaseUrl::Sqlite(path) => {
                 if let Some(directory) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
                     std::fs::create_dir_all(directory).map_err(|source| {
@@ -141,7 +150,10 @@ impl r2d2::ManageConnection for ConnectionManager {
         Ok(connection.batch_execute("SELECT 1")?)
     }
 
-    /// A connection whose transaction was left open (a panic mid-transaction) is dropped.
+    /// Dropped instead of returned to the pool: a connection whose transaction was left
+    /// open (a panic mid-transaction), or one found lost while in use (diesel puts its
+    /// transaction manager in error when libpq reports the connection bad). The pool does
+    /// not test connections on checkout (see `Database::connect`).
     fn has_broken(&self, connection: &mut DbConnection) -> bool {
         std::thread::panicking()
             || <DbConnection as Connection>::TransactionManager::is_broken_transaction_manager(

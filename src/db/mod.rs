@@ -73,6 +73,10 @@ impl Database {
         let pool = r2d2::Pool::builder()
             .max_size(settings.max_size)
             .min_idle(Some(1))
+            // No `SELECT 1` before each use (a round trip per request): a connection found
+            // lost while in use fails that request with a 503 and is then dropped (see
+            // `ConnectionManager::has_broken`).
+            .test_on_check_out(false)
             .connection_timeout(settings.checkout_timeout)
             .build(manager)
             .map_err(|error| anyhow::anyhow!("connecting to {url}: {error}"))?;
@@ -108,6 +112,11 @@ impl Database {
     {
         self.run(|connection| connection.write_transaction(work))
             .await
+    }
+
+    /// The most connections the pool holds.
+    pub fn max_connections(&self) -> usize {
+        self.pool.max_size() as usize
     }
 
     /// Statements run so far through this pool (see [`ConnectionManager`]).

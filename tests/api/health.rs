@@ -1,3 +1,5 @@
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use portfolio_registry::db::DatabaseUrl;
 use reqwest::StatusCode;
 
 use crate::helpers::{Backend, assert_problem, spawn_app, spawn_app_with};
@@ -42,6 +44,39 @@ async fn readiness_is_503_when_no_connection_can_be_had(backend: Backend) {
         StatusCode::OK,
         "the pool recovers once the connection is back"
     );
+}
+
+/// The pool does not test a connection before each use (a round trip per request), so a
+/// connection the server dropped fails the request that finds it, with a 503, and is then
+/// replaced: the next request succeeds. (PostgreSQL only: a SQLite file is never dropped.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_the_server_dropped_fails_one_request_and_is_replaced() {
+    let Some(backend) = Backend::postgres() else {
+        return eprintln!("TEST_DATABASE_URL is not set: not run");
+    };
+    let app = spawn_app_with(backend, |settings| settings.pool.max_size = 1).await;
+    assert_eq!(app.get("/readyz").await.status(), StatusCode::OK);
+    let DatabaseUrl::Postgres(url) = app.settings.database_url.clone() else {
+        unreachable!("a PostgreSQL test database")
+    };
+    tokio::task::spawn_blocking(move || {
+        let mut admin = PgConnection::establish(&url).unwrap();
+        diesel::sql_query(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = current_database() AND pid <> pg_backend_pid()",
+        )
+        .execute(&mut admin)
+        .unwrap();
+    })
+    .await
+    .unwrap();
+
+    let problem = assert_problem(app.get("/readyz").await, StatusCode::SERVICE_UNAVAILABLE).await;
+    assert_eq!(
+        problem["type"],
+        "urn:problem:portfolio-registry:database-unavailable"
+    );
+    assert_eq!(app.get("/readyz").await.status(), StatusCode::OK);
 }
 
 on_both_backends!(
