@@ -224,15 +224,7 @@ pub async fn login(
     let stored_hash = account
         .as_ref()
         .map(|account| account.password_hash.clone());
-    let password_matches = actix_web::web::block(move || match stored_hash {
-        Some(stored) => password::verify(&password, &stored),
-        None => {
-            password::verify_against_dummy(&password);
-            false
-        }
-    })
-    .await
-    .map_err(|error| AppError::Internal(error.into()))?;
+    let password_matches = password::verify_login(password, stored_hash).await;
 
     let account = account.filter(|account| password_matches && account.user.active);
     let Some(account) = account else {

@@ -1,8 +1,10 @@
 //! Password hashing: Argon2id with the OWASP parameters (m = 19 MiB, t = 2, p = 1).
-//! Both hashing and verifying take tens of milliseconds of CPU: callers run them on the
-//! blocking pool, never on an async worker.
+//! Both hashing and verifying take tens of milliseconds of CPU: they run on their own
+//! threads, never on an async worker.
 
 use std::sync::{Arc, LazyLock, Mutex, mpsc};
+
+use tokio::sync::oneshot;
 
 use anyhow::anyhow;
 use argon2::{
@@ -46,16 +48,23 @@ static HASHERS: LazyLock<Mutex<mpsc::Sender<Job>>> = LazyLock::new(|| {
     Mutex::new(sender)
 });
 
-/// Runs `work` on a hashing thread and waits for it (callers are on the blocking pool).
-fn on_hasher<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
-    let (reply, result) = mpsc::channel();
+/// Hands `work` to a hashing thread; its answer arrives on the returned channel.
+fn submit<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> oneshot::Receiver<T> {
+    let (reply, answer) = oneshot::channel();
     let job: Job = Box::new(move || drop(reply.send(work())));
     HASHERS
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
         .send(job)
         .expect("the hashing threads run for the life of the process");
-    result.recv().expect("a hashing thread answers every job")
+    answer
+}
+
+/// Runs `work` on a hashing thread and waits for it (for callers on a blocking thread).
+fn on_hasher<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
+    submit(work)
+        .blocking_recv()
+        .expect("a hashing thread answers every job")
 }
 
 fn argon2() -> Argon2<'static> {
@@ -63,37 +72,52 @@ fn argon2() -> Argon2<'static> {
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
 
-/// The PHC string (`$argon2id$v=19$m=19456,t=2,p=1$…`) of a new password.
-pub fn hash(password: &NewPassword) -> anyhow::Result<String> {
+/// Hashes on the current thread.
+fn hash_here(password: &str) -> anyhow::Result<String> {
     let mut salt_bytes = [0u8; 16];
     getrandom::fill(&mut salt_bytes).map_err(|error| anyhow!("random salt: {error}"))?;
     let salt = SaltString::encode_b64(&salt_bytes).map_err(|error| anyhow!("salt: {error}"))?;
+    argon2()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|hash| hash.to_string())
+        .map_err(|error| anyhow!("hashing a password: {error}"))
+}
+
+/// Verifies on the current thread; a malformed stored hash never matches.
+fn verify_here(password: &str, stored: &str) -> bool {
+    PasswordHash::new(stored)
+        .is_ok_and(|hash| argon2().verify_password(password.as_bytes(), &hash).is_ok())
+}
+
+/// The PHC string (`$argon2id$v=19$m=19456,t=2,p=1$…`) of a new password.
+pub fn hash(password: &NewPassword) -> anyhow::Result<String> {
     let password = password.expose().to_owned();
-    on_hasher(move || {
-        argon2()
-            .hash_password(password.as_bytes(), &salt)
-            .map(|hash| hash.to_string())
-            .map_err(|error| anyhow!("hashing a password: {error}"))
-    })
+    on_hasher(move || hash_here(&password))
 }
 
 /// Whether `password` matches `stored`; a malformed stored hash never matches.
 pub fn verify(password: &str, stored: &str) -> bool {
     let (password, stored) = (password.to_owned(), stored.to_owned());
-    on_hasher(move || {
-        PasswordHash::new(&stored)
-            .is_ok_and(|hash| argon2().verify_password(password.as_bytes(), &hash).is_ok())
-    })
+    on_hasher(move || verify_here(&password, &stored))
 }
 
-/// A hash of no one's password, verified against when the username is unknown so that an
-/// unknown user costs the same time as a wrong password (no user enumeration by timing).
-pub fn verify_against_dummy(password: &str) {
-    static DUMMY: LazyLock<String> = LazyLock::new(|| {
-        let random = NewPassword::parse(&super::random_token(24)).expect("a random password");
-        hash(&random).expect("hashing the dummy password")
-    });
-    let _ = verify(password, &DUMMY);
+/// A login's check, awaited without holding a thread of the blocking pool (a storm of
+/// logins queues for the hashing threads and leaves the pool to other requests). With no
+/// stored hash (an unknown username) it verifies against a hash of no one's password, so
+/// that an unknown user costs the same time as a wrong password (no user enumeration by
+/// timing), and answers `false`.
+pub async fn verify_login(password: String, stored: Option<String>) -> bool {
+    static DUMMY: LazyLock<String> =
+        LazyLock::new(|| hash_here(&super::random_token(24)).expect("hashing the dummy password"));
+    submit(move || match stored {
+        Some(stored) => verify_here(&password, &stored),
+        None => {
+            let _ = verify_here(&password, &DUMMY);
+            false
+        }
+    })
+    .await
+    .expect("a hashing thread answers every job")
 }
 
 #[cfg(test)]
