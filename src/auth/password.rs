@@ -2,14 +2,17 @@
 //! Both hashing and verifying take tens of milliseconds of CPU: they run on their own
 //! threads, never on an async worker.
 
-use std::sync::{Arc, LazyLock, Mutex, mpsc};
+use std::{
+    cell::RefCell,
+    sync::{Arc, LazyLock, Mutex, mpsc},
+};
 
 use tokio::sync::oneshot;
 
 use anyhow::anyhow;
 use argon2::{
-    Algorithm, Argon2, Params, PasswordHash, PasswordHasher, PasswordVerifier, Version,
-    password_hash::SaltString,
+    Algorithm, Argon2, Block, Params, PasswordHash, PasswordHasher, Version,
+    password_hash::{Output, SaltString},
 };
 
 use crate::domain::user::NewPassword;
@@ -83,10 +86,49 @@ fn hash_here(password: &str) -> anyhow::Result<String> {
         .map_err(|error| anyhow!("hashing a password: {error}"))
 }
 
-/// Verifies on the current thread; a malformed stored hash never matches.
+thread_local! {
+    /// Each hashing thread's Argon2 memory for verifying, allocated once: otherwise every
+    /// login allocates 19 MiB afresh, and the allocator kept what a storm of them freed
+    /// (the process grew by ~80 MiB, BENCHMARKS.md).
+    static MEMORY: RefCell<Vec<Block>> =
+        RefCell::new(vec![Block::default(); argon2().params().block_count()]);
+}
+
+/// Verifies on the current thread, in its reused memory. A malformed stored hash, or one
+/// asking for more memory than this registry's parameters, never matches.
 fn verify_here(password: &str, stored: &str) -> bool {
-    PasswordHash::new(stored)
-        .is_ok_and(|hash| argon2().verify_password(password.as_bytes(), &hash).is_ok())
+    let Ok(hash) = PasswordHash::new(stored) else {
+        return false;
+    };
+    let (Some(salt), Some(expected)) = (hash.salt, hash.hash) else {
+        return false;
+    };
+    let (Ok(algorithm), Ok(version), Ok(params)) = (
+        Algorithm::try_from(hash.algorithm),
+        hash.version
+            .map_or(Ok(Version::default()), Version::try_from),
+        Params::try_from(&hash),
+    ) else {
+        return false;
+    };
+    let mut salt_buffer = [0u8; 64];
+    let Ok(salt) = salt.decode_b64(&mut salt_buffer) else {
+        return false;
+    };
+    let mut computed = vec![0u8; expected.len()];
+    let hashed = MEMORY.with_borrow_mut(|memory| {
+        memory.len() >= params.block_count()
+            && Argon2::new(algorithm, version, params)
+                .hash_password_into_with_memory(
+                    password.as_bytes(),
+                    salt,
+                    &mut computed,
+                    &mut memory[..],
+                )
+                .is_ok()
+    });
+    // `Output` compares in constant time.
+    hashed && Output::new(&computed).is_ok_and(|computed| computed == expected)
 }
 
 /// The PHC string (`$argon2id$v=19$m=19456,t=2,p=1$…`) of a new password.
@@ -135,5 +177,23 @@ mod tests {
         assert!(verify("correct horse battery", &stored));
         assert!(!verify("correct horse battery!", &stored));
         assert!(!verify("correct horse battery", "not a hash"));
+    }
+
+    /// Verifying reads the parameters, salt and version from the stored hash, like the
+    /// argon2 crate's own verifier, in the thread's reused memory.
+    #[test]
+    fn a_hash_made_elsewhere_with_less_memory_verifies_and_one_with_more_never_does() {
+        let with = |memory_kib| {
+            let params = Params::new(memory_kib, 1, 1, None).unwrap();
+            let salt = SaltString::encode_b64(b"sixteen byte slt").unwrap();
+            Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+                .hash_password(b"correct horse battery", &salt)
+                .unwrap()
+                .to_string()
+        };
+        let smaller = with(8 * 1024);
+        assert!(verify("correct horse battery", &smaller));
+        assert!(!verify("correct horse batterY", &smaller));
+        assert!(!verify("correct horse battery", &with(32 * 1024)));
     }
 }
