@@ -552,6 +552,28 @@ impl TestApp {
         response.json().await.unwrap()
     }
 
+    /// A report submitted by the team's department and accepted by its finance user.
+    pub async fn accepted_report(
+        &self,
+        team: &Team,
+        project: &str,
+        period: &str,
+        amount: &str,
+        progress: i32,
+    ) {
+        let report = self
+            .report(&team.department_token, project, period, amount, progress)
+            .await;
+        let accepted = self
+            .review(
+                &team.finance_token,
+                report["id"].as_str().unwrap(),
+                "accepted",
+            )
+            .await;
+        assert_eq!(accepted.status(), StatusCode::OK);
+    }
+
     pub async fn review(&self, token: &str, report: &str, decision: &str) -> reqwest::Response {
         self.post(
             &format!("/api/v1/reports/{report}/review"),

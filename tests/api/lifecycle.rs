@@ -90,17 +90,8 @@ async fn project_in(app: &TestApp, team: &Team, status: &str) -> String {
         );
         if *step == "construction" {
             // Completion needs accepted completed investment.
-            let report = app
-                .report(&team.department_token, &id, "2025-01", "100.00", 100)
+            app.accepted_report(team, &id, "2025-01", "100.00", 100)
                 .await;
-            let accepted = app
-                .review(
-                    &team.finance_token,
-                    report["id"].as_str().unwrap(),
-                    "accepted",
-                )
-                .await;
-            assert_eq!(accepted.status(), StatusCode::OK);
         }
     }
     id

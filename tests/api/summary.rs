@@ -324,17 +324,7 @@ async fn the_summary_follows_every_kind_of_write(backend: Backend) {
         let moved = app.transition(&team.department_token, a, to, None).await;
         assert_eq!(moved.status(), StatusCode::OK);
     }
-    let report = app
-        .report(&team.department_token, a, "2025-06", "12.34", 10)
-        .await;
-    let accepted = app
-        .review(
-            &team.finance_token,
-            report["id"].as_str().unwrap(),
-            "accepted",
-        )
-        .await;
-    assert_eq!(accepted.status(), StatusCode::OK);
+    app.accepted_report(&team, a, "2025-06", "12.34", 10).await;
     let reassigned = app
         .edit(&app.admin_token, b, json!({"lead_department": water}))
         .await;
