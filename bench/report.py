@@ -1,5 +1,6 @@
 """Turns the JSON lines of bench/run.sh into a Markdown table, with API ÷ database ratios."""
 import json
+import statistics
 import sys
 
 rows = [json.loads(line) for path in sys.argv[1:] for line in open(path) if line.strip()]
@@ -18,3 +19,10 @@ for r in rows:
 for r in rows:
     if r["scenario"] == "server":
         print(f"\n{r['backend']}: ready {r['ready_seconds']} s after start, peak RSS {r['peak_rss_kib'] / 1024:.1f} MiB")
+for backend in dict.fromkeys(r["backend"] for r in rows):
+    p99 = {scenario: [r["result"]["p99_ms"] for r in rows if r["backend"] == backend and r["scenario"] == scenario]
+           for scenario in ("get_alone", "get_during_logins")}
+    if all(p99.values()):
+        alone, storm = (statistics.median(p99[s]) for s in ("get_alone", "get_during_logins"))
+        print(f"\n{backend}: GET p99 at 16 connections, median of {len(p99['get_alone'])} pairs: "
+              f"{alone:.1f} ms alone, {storm:.1f} ms during a login storm ({storm / alone:.1f}×)")
