@@ -7,21 +7,19 @@ use std::{
     sync::{Arc, LazyLock, Mutex, mpsc},
 };
 
-use tokio::sync::oneshot;
-
 use anyhow::anyhow;
 use argon2::{
     Algorithm, Argon2, Block, Params, PasswordHash, PasswordHasher, Version,
     password_hash::{Output, SaltString},
 };
+use tokio::sync::oneshot;
 
 use crate::domain::user::NewPassword;
 
 /// Argon2 runs on its own few threads, half the cores (at least one): each hash takes
 /// 19 MiB and a core for tens of milliseconds, so a storm of logins queues here instead of
-/// taking every core from the requests beside it, and the memory stays with these threads
-/// (the allocator keeps what a thread freed for that thread) instead of growing with the
-/// blocking pool.
+/// taking every core from the requests beside it, and Argon2's memory stays one buffer
+/// per thread (see `MEMORY`) instead of growing with the number of logins in flight.
 type Job = Box<dyn FnOnce() + Send>;
 
 static HASHERS: LazyLock<Mutex<mpsc::Sender<Job>>> = LazyLock::new(|| {
