@@ -50,7 +50,7 @@ pub fn ensure_first_admin(conn: &mut DbConnection, password: Option<&str>) -> an
             &NewUser {
                 username: &username,
                 display_name: "Administrator",
-                password_hash: &password::hash(&password)?,
+                password_hash: &password::hash_blocking(&password)?,
                 role: Role::PlanOffice,
                 organization_id: organization.id,
             },
@@ -120,7 +120,7 @@ pub fn add_user(
 ) -> anyhow::Result<(User, Option<String>)> {
     let username = Username::parse(username).map_err(|why| anyhow::anyhow!("username {why}"))?;
     let (password, generated) = given_or_random(password, "REGISTRY_USER_PASSWORD")?;
-    let password_hash = password::hash(&password)?;
+    let password_hash = password::hash_blocking(&password)?;
     let user = conn.write_transaction(|conn| {
         let organization = db::organizations::find_by_name(conn, organization_name)?
             .ok_or_else(|| anyhow::anyhow!("no organization is named {organization_name:?}"))?;
@@ -224,7 +224,7 @@ pub async fn login(
     let stored_hash = account
         .as_ref()
         .map(|account| account.password_hash.clone());
-    let password_matches = password::verify_login(password, stored_hash).await;
+    let password_matches = password::verify(password, stored_hash).await;
 
     let account = account.filter(|account| password_matches && account.user.active);
     let Some(account) = account else {

@@ -61,13 +61,6 @@ fn submit<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> onesh
     answer
 }
 
-/// Runs `work` on a hashing thread and waits for it (for callers on a blocking thread).
-fn on_hasher<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
-    submit(work)
-        .blocking_recv()
-        .expect("a hashing thread answers every job")
-}
-
 fn argon2() -> Argon2<'static> {
     let params = Params::new(19 * 1024, 2, 1, None).expect("valid Argon2 parameters");
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
@@ -129,24 +122,31 @@ fn verify_here(password: &str, stored: &str) -> bool {
     hashed && Output::new(&computed).is_ok_and(|computed| computed == expected)
 }
 
-/// The PHC string (`$argon2id$v=19$m=19456,t=2,p=1$…`) of a new password.
-pub fn hash(password: &NewPassword) -> anyhow::Result<String> {
+/// The PHC string (`$argon2id$v=19$m=19456,t=2,p=1$…`) of a new password, awaited without
+/// holding a thread of the blocking pool.
+pub async fn hash(password: &NewPassword) -> anyhow::Result<String> {
     let password = password.expose().to_owned();
-    on_hasher(move || hash_here(&password))
+    submit(move || hash_here(&password))
+        .await
+        .expect("a hashing thread answers every job")
 }
 
-/// Whether `password` matches `stored`; a malformed stored hash never matches.
-pub fn verify(password: &str, stored: &str) -> bool {
-    let (password, stored) = (password.to_owned(), stored.to_owned());
-    on_hasher(move || verify_here(&password, &stored))
+/// [`hash`] for callers outside a request (start-up, the command line), on a thread that
+/// may block.
+pub fn hash_blocking(password: &NewPassword) -> anyhow::Result<String> {
+    let password = password.expose().to_owned();
+    submit(move || hash_here(&password))
+        .blocking_recv()
+        .expect("a hashing thread answers every job")
 }
 
-/// A login's check, awaited without holding a thread of the blocking pool (a storm of
-/// logins queues for the hashing threads and leaves the pool to other requests). With no
-/// stored hash (an unknown username) it verifies against a hash of no one's password, so
-/// that an unknown user costs the same time as a wrong password (no user enumeration by
-/// timing), and answers `false`.
-pub async fn verify_login(password: String, stored: Option<String>) -> bool {
+/// Whether `password` matches `stored`, awaited without holding a thread of the blocking
+/// pool (a storm of logins queues for the hashing threads and leaves the pool to other
+/// requests). A malformed stored hash never matches. With no stored hash (an unknown
+/// username) it verifies against a hash of no one's password, so that an unknown user
+/// costs the same time as a wrong password (no user enumeration by timing), and answers
+/// `false`.
+pub async fn verify(password: String, stored: Option<String>) -> bool {
     static DUMMY: LazyLock<String> =
         LazyLock::new(|| hash_here(&super::random_token(24)).expect("hashing the dummy password"));
     submit(move || match stored {
@@ -164,23 +164,28 @@ pub async fn verify_login(password: String, stored: Option<String>) -> bool {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_hash_is_argon2id_with_owasp_parameters_and_verifies_only_its_password() {
+    async fn matches(password: &str, stored: &str) -> bool {
+        verify(password.to_owned(), Some(stored.to_owned())).await
+    }
+
+    #[tokio::test]
+    async fn a_hash_is_argon2id_with_owasp_parameters_and_verifies_only_its_password() {
         let password = NewPassword::parse("correct horse battery").unwrap();
-        let stored = hash(&password).unwrap();
+        let stored = hash(&password).await.unwrap();
         assert!(
             stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
             "{stored}"
         );
-        assert!(verify("correct horse battery", &stored));
-        assert!(!verify("correct horse battery!", &stored));
-        assert!(!verify("correct horse battery", "not a hash"));
+        assert!(matches("correct horse battery", &stored).await);
+        assert!(!matches("correct horse battery!", &stored).await);
+        assert!(!matches("correct horse battery", "not a hash").await);
+        assert!(!verify("correct horse battery".to_owned(), None).await);
     }
 
     /// Verifying reads the parameters, salt and version from the stored hash, like the
     /// argon2 crate's own verifier, in the thread's reused memory.
-    #[test]
-    fn a_hash_made_elsewhere_with_less_memory_verifies_and_one_with_more_never_does() {
+    #[tokio::test]
+    async fn a_hash_made_elsewhere_with_less_memory_verifies_and_one_with_more_never_does() {
         let with = |memory_kib| {
             let params = Params::new(memory_kib, 1, 1, None).unwrap();
             let salt = SaltString::encode_b64(b"sixteen byte slt").unwrap();
@@ -190,8 +195,15 @@ mod tests {
                 .to_string()
         };
         let smaller = with(8 * 1024);
-        assert!(verify("correct horse battery", &smaller));
-        assert!(!verify("correct horse batterY", &smaller));
-        assert!(!verify("correct horse battery", &with(32 * 1024)));
+        assert!(matches("correct horse battery", &smaller).await);
+        assert!(!matches("correct horse batterY", &smaller).await);
+        assert!(!matches("correct horse battery", &with(32 * 1024)).await);
+    }
+
+    #[test]
+    fn start_up_and_the_command_line_hash_on_a_thread_that_may_block() {
+        let password = NewPassword::parse("correct horse battery").unwrap();
+        let stored = hash_blocking(&password).unwrap();
+        assert!(verify_here("correct horse battery", &stored));
     }
 }

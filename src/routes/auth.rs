@@ -108,17 +108,13 @@ pub async fn change_password(
         .run(move |conn| db::users::find_account(conn, id).map_err(AppError::from))
         .await?
         .ok_or(AppError::Unauthorized)?;
-    let new_hash = actix_web::web::block(move || {
-        if !password::verify(&change.current_password, &account.password_hash) {
-            return Err(AppError::validation(
-                "current_password",
-                "is not your current password",
-            ));
-        }
-        Ok(password::hash(&new_password)?)
-    })
-    .await
-    .map_err(|error| AppError::Internal(error.into()))??;
+    if !password::verify(change.current_password, Some(account.password_hash)).await {
+        return Err(AppError::validation(
+            "current_password",
+            "is not your current password",
+        ));
+    }
+    let new_hash = password::hash(&new_password).await?;
     let actor = caller.actor();
     database
         .write(move |conn| {

@@ -103,9 +103,7 @@ pub async fn create(
     let (Some(username), Some(password)) = (username, password) else {
         return Err(AppError::Validation(errors));
     };
-    let password_hash = actix_web::web::block(move || password::hash(&password))
-        .await
-        .map_err(|error| AppError::Internal(error.into()))??;
+    let password_hash = password::hash(&password).await?;
     let actor = caller.actor();
     let user = database
         .write(move |conn| {
@@ -185,10 +183,7 @@ pub async fn update(
         Some(text) => {
             let password =
                 NewPassword::parse(&text).map_err(|why| AppError::validation("password", why))?;
-            let hash = actix_web::web::block(move || password::hash(&password))
-                .await
-                .map_err(|error| AppError::Internal(error.into()))??;
-            Some(hash)
+            Some(password::hash(&password).await?)
         }
         None => None,
     };
