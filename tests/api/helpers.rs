@@ -250,19 +250,15 @@ impl TestApp {
 
     /// Registers an organization as the plan office; returns its id.
     pub async fn add_organization(&self, name: &str, kind: &str) -> String {
-        let response = self
-            .post(
+        let body = created(
+            self.post(
                 "/api/v1/organizations",
                 &self.admin_token,
                 json!({"name": name, "kind": kind}),
             )
-            .await;
-        assert_eq!(
-            response.status(),
-            StatusCode::CREATED,
-            "adding organization {name}"
-        );
-        let body: Value = response.json().await.unwrap();
+            .await,
+        )
+        .await;
         body["id"].as_str().unwrap().to_owned()
     }
 
@@ -273,30 +269,26 @@ impl TestApp {
         role: &str,
         organization_id: &str,
     ) -> (String, String) {
-        let response = self
-            .post(
+        let body = created(
+            self.post(
                 "/api/v1/users",
                 &self.admin_token,
                 json!({"username": username, "password": PASSWORD, "role": role, "organization_id": organization_id}),
             )
-            .await;
-        assert_eq!(
-            response.status(),
-            StatusCode::CREATED,
-            "adding user {username}"
-        );
-        let body: Value = response.json().await.unwrap();
+            .await,
+        )
+        .await;
         let token = self.login(username, PASSWORD).await;
         (body["id"].as_str().unwrap().to_owned(), token)
     }
 
     /// Issues an API key as the plan office; returns (id, key).
     pub async fn add_api_key(&self, name: &str) -> (String, String) {
-        let response = self
-            .post("/api/v1/api-keys", &self.admin_token, json!({"name": name}))
-            .await;
-        assert_eq!(response.status(), StatusCode::CREATED);
-        let body: Value = response.json().await.unwrap();
+        let body = created(
+            self.post("/api/v1/api-keys", &self.admin_token, json!({"name": name}))
+                .await,
+        )
+        .await;
         (
             body["id"].as_str().unwrap().to_owned(),
             body["key"].as_str().unwrap().to_owned(),
@@ -407,6 +399,17 @@ fn with_database_replaces_only_the_database_name() {
     );
 }
 
+/// The body of a 201 response; any other status fails the test, showing the body.
+async fn created(response: reqwest::Response) -> Value {
+    assert_eq!(
+        response.status(),
+        StatusCode::CREATED,
+        "{}",
+        response.text().await.unwrap()
+    );
+    response.json().await.unwrap()
+}
+
 /// A department and a platform company with a user each, and a finance user.
 pub struct Team {
     pub department: String,
@@ -461,14 +464,7 @@ impl TestApp {
 
     /// Registers a project; returns it.
     pub async fn register(&self, token: &str, body: Value) -> Value {
-        let response = self.post("/api/v1/projects", token, body).await;
-        assert_eq!(
-            response.status(),
-            StatusCode::CREATED,
-            "{}",
-            response.text().await.unwrap()
-        );
-        response.json().await.unwrap()
+        created(self.post("/api/v1/projects", token, body).await).await
     }
 
     /// The project's current ETag.
@@ -540,16 +536,11 @@ impl TestApp {
         progress: i32,
     ) -> Value {
         let body = json!({"period": period, "investment_completed": amount, "physical_progress": progress, "summary": "按计划推进"});
-        let response = self
-            .post(&format!("/api/v1/projects/{project}/reports"), token, body)
-            .await;
-        assert_eq!(
-            response.status(),
-            StatusCode::CREATED,
-            "{}",
-            response.text().await.unwrap()
-        );
-        response.json().await.unwrap()
+        created(
+            self.post(&format!("/api/v1/projects/{project}/reports"), token, body)
+                .await,
+        )
+        .await
     }
 
     /// A report submitted by the team's department and accepted by its finance user.
