@@ -1,5 +1,6 @@
-//! The one error type of the service, and the one place where errors become HTTP
-//! responses: `application/problem+json` (RFC 9457).
+//! The one place where errors become HTTP responses: `application/problem+json` (RFC
+//! 9457). An operation's [`domain::Error`](crate::domain::Error) maps to its status here;
+//! the few errors only HTTP has (an unreadable body, a method the path lacks) are added.
 
 use actix_web::{
     HttpResponse, ResponseError,
@@ -9,43 +10,23 @@ use actix_web::{
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::{db::StorageError, domain::FieldError};
+use crate::domain::{Error, FieldError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     /// The request could not be read (malformed JSON, unreadable body).
     #[error("{0}")]
     BadRequest(String),
-    /// No credentials, or credentials that are not (or no longer) valid.
-    #[error("valid credentials are required: Authorization: Bearer <token or API key>")]
-    Unauthorized,
-    #[error("{0}")]
-    Forbidden(String),
-    #[error("{0}")]
-    NotFound(String),
     /// With the methods the resource allows (the `Allow` header).
     #[error("the method is not allowed on this resource; it allows {0}")]
     MethodNotAllowed(String),
-    #[error("{0}")]
-    Conflict(String),
-    #[error("the project changed since the version in If-Match; read it again and retry")]
-    PreconditionFailed,
-    #[error("If-Match with the project's ETag is required for this write")]
-    PreconditionRequired,
     #[error("the request body is larger than 256 KiB")]
     PayloadTooLarge,
     #[error("{0}")]
     UnsupportedMediaType(String),
-    /// Well-formed input that breaks a rule; names every offending field.
-    #[error("the request has invalid fields")]
-    Validation(Vec<FieldError>),
-    #[error("too many failed attempts; try again in {retry_after_seconds} seconds")]
-    TooManyRequests { retry_after_seconds: u64 },
-    #[error("the database is unavailable")]
-    Unavailable(String),
-    /// Anything unexpected: logged with its cause, never shown to the client.
+    /// What an operation answered.
     #[error(transparent)]
-    Internal(#[from] anyhow::Error),
+    Domain(#[from] Error),
 }
 
 /// The body of every error response.
@@ -64,66 +45,116 @@ pub struct Problem {
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
+impl From<anyhow::Error> for AppError {
+    fn from(error: anyhow::Error) -> Self {
+        Self::Domain(Error::Internal(error))
+    }
+}
+
+impl From<crate::db::StorageError> for AppError {
+    fn from(error: crate::db::StorageError) -> Self {
+        Self::Domain(error.into())
+    }
+}
+
 impl AppError {
     pub fn validation(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self::Validation(vec![FieldError::new(field, message)])
+        Self::Domain(Error::validation(field, message))
     }
 
-    /// The stable code in the problem `type`; clients may branch on it.
+    pub fn not_found(what: impl Into<String>) -> Self {
+        Self::Domain(Error::NotFound(what.into()))
+    }
+
+    /// The stable code in the problem `type`, the title and the status: clients may
+    /// branch on the code.
+    fn kind(&self) -> (&'static str, &'static str, StatusCode) {
+        match self {
+            Self::BadRequest(_) => (
+                "malformed-request",
+                "Malformed request",
+                StatusCode::BAD_REQUEST,
+            ),
+            Self::MethodNotAllowed(_) => (
+                "method-not-allowed",
+                "Method not allowed",
+                StatusCode::METHOD_NOT_ALLOWED,
+            ),
+            Self::PayloadTooLarge => (
+                "payload-too-large",
+                "Payload too large",
+                StatusCode::PAYLOAD_TOO_LARGE,
+            ),
+            Self::UnsupportedMediaType(_) => (
+                "unsupported-media-type",
+                "Unsupported media type",
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ),
+            Self::Domain(error) => match error {
+                Error::Unauthorized => ("unauthorized", "Unauthorized", StatusCode::UNAUTHORIZED),
+                Error::Forbidden(_) => ("forbidden", "Forbidden", StatusCode::FORBIDDEN),
+                Error::NotFound(_) => ("not-found", "Not found", StatusCode::NOT_FOUND),
+                Error::Conflict(_) => ("conflict", "Conflict", StatusCode::CONFLICT),
+                Error::Stale => (
+                    "precondition-failed",
+                    "Precondition failed",
+                    StatusCode::PRECONDITION_FAILED,
+                ),
+                Error::VersionRequired => (
+                    "precondition-required",
+                    "Precondition required",
+                    StatusCode::PRECONDITION_REQUIRED,
+                ),
+                Error::Validation(_) => (
+                    "validation",
+                    "Invalid input",
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                ),
+                Error::Throttled { .. } => (
+                    "too-many-requests",
+                    "Too many requests",
+                    StatusCode::TOO_MANY_REQUESTS,
+                ),
+                Error::Unavailable(_) => (
+                    "database-unavailable",
+                    "Service unavailable",
+                    StatusCode::SERVICE_UNAVAILABLE,
+                ),
+                Error::Internal(_) => (
+                    "internal",
+                    "Internal error",
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                ),
+            },
+        }
+    }
+
+    /// The stable code in the problem `type`.
     pub fn code(&self) -> &'static str {
-        match self {
-            Self::BadRequest(_) => "malformed-request",
-            Self::Unauthorized => "unauthorized",
-            Self::Forbidden(_) => "forbidden",
-            Self::NotFound(_) => "not-found",
-            Self::MethodNotAllowed(_) => "method-not-allowed",
-            Self::Conflict(_) => "conflict",
-            Self::PreconditionFailed => "precondition-failed",
-            Self::PreconditionRequired => "precondition-required",
-            Self::PayloadTooLarge => "payload-too-large",
-            Self::UnsupportedMediaType(_) => "unsupported-media-type",
-            Self::Validation(_) => "validation",
-            Self::TooManyRequests { .. } => "too-many-requests",
-            Self::Unavailable(_) => "database-unavailable",
-            Self::Internal(_) => "internal",
-        }
-    }
-
-    fn title(&self) -> &'static str {
-        match self {
-            Self::BadRequest(_) => "Malformed request",
-            Self::Unauthorized => "Unauthorized",
-            Self::Forbidden(_) => "Forbidden",
-            Self::NotFound(_) => "Not found",
-            Self::MethodNotAllowed(_) => "Method not allowed",
-            Self::Conflict(_) => "Conflict",
-            Self::PreconditionFailed => "Precondition failed",
-            Self::PreconditionRequired => "Precondition required",
-            Self::PayloadTooLarge => "Payload too large",
-            Self::UnsupportedMediaType(_) => "Unsupported media type",
-            Self::Validation(_) => "Invalid input",
-            Self::TooManyRequests { .. } => "Too many requests",
-            Self::Unavailable(_) => "Service unavailable",
-            Self::Internal(_) => "Internal error",
-        }
+        self.kind().0
     }
 
     fn detail(&self) -> String {
         match self {
-            Self::Unavailable(_) => "the database is unavailable; try again shortly".to_owned(),
-            Self::Internal(_) => "an unexpected error occurred; it has been logged".to_owned(),
+            Self::Domain(Error::Unavailable(_)) => {
+                "the database is unavailable; try again shortly".to_owned()
+            }
+            Self::Domain(Error::Internal(_)) => {
+                "an unexpected error occurred; it has been logged".to_owned()
+            }
             other => other.to_string(),
         }
     }
 
     pub fn problem(&self) -> Problem {
+        let (code, title, status) = self.kind();
         Problem {
-            problem_type: format!("urn:problem:portfolio-registry:{}", self.code()),
-            title: self.title().to_owned(),
-            status: self.status_code().as_u16(),
+            problem_type: format!("urn:problem:portfolio-registry:{code}"),
+            title: title.to_owned(),
+            status: status.as_u16(),
             detail: self.detail(),
             errors: match self {
-                Self::Validation(errors) => Some(errors.clone()),
+                Self::Domain(Error::Validation(errors)) => Some(errors.clone()),
                 _ => None,
             },
         }
@@ -132,42 +163,31 @@ impl AppError {
 
 impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
-        match self {
-            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
-            Self::Unauthorized => StatusCode::UNAUTHORIZED,
-            Self::Forbidden(_) => StatusCode::FORBIDDEN,
-            Self::NotFound(_) => StatusCode::NOT_FOUND,
-            Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
-            Self::Conflict(_) => StatusCode::CONFLICT,
-            Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
-            Self::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
-            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        }
+        self.kind().2
     }
 
     fn error_response(&self) -> HttpResponse {
         match self {
-            Self::Internal(cause) => tracing::error!(error = ?cause, "internal error"),
-            Self::Unavailable(cause) => tracing::warn!(%cause, "database unavailable"),
+            Self::Domain(Error::Internal(cause)) => {
+                tracing::error!(error = ?cause, "internal error")
+            }
+            Self::Domain(Error::Unavailable(cause)) => {
+                tracing::warn!(%cause, "database unavailable")
+            }
             _ => {}
         }
         let mut response = HttpResponse::build(self.status_code());
         response.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));
         match self {
-            Self::Unavailable(_) => {
+            Self::Domain(Error::Unavailable(_)) => {
                 response.insert_header((header::RETRY_AFTER, "5"));
             }
-            Self::TooManyRequests {
+            Self::Domain(Error::Throttled {
                 retry_after_seconds,
-            } => {
+            }) => {
                 response.insert_header((header::RETRY_AFTER, retry_after_seconds.to_string()));
             }
-            Self::Unauthorized => {
+            Self::Domain(Error::Unauthorized) => {
                 response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
             }
             Self::MethodNotAllowed(allowed) => {
@@ -176,32 +196,6 @@ impl ResponseError for AppError {
             _ => {}
         }
         response.json(self.problem())
-    }
-}
-
-impl From<StorageError> for AppError {
-    fn from(error: StorageError) -> Self {
-        match error {
-            StorageError::Unavailable(cause) => Self::Unavailable(cause),
-            StorageError::Query(error) => error.into(),
-            StorageError::Task(cause) => Self::Internal(anyhow::anyhow!(cause)),
-        }
-    }
-}
-
-impl From<diesel::result::Error> for AppError {
-    fn from(error: diesel::result::Error) -> Self {
-        use diesel::result::{DatabaseErrorKind, Error};
-        match error {
-            Error::NotFound => Self::NotFound("no such resource".to_owned()),
-            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => Self::Conflict(
-                format!("conflicts with an existing record: {}", info.message()),
-            ),
-            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
-                Self::Unavailable(info.message().to_owned())
-            }
-            other => Self::Internal(anyhow::Error::new(other).context("database query")),
-        }
     }
 }
 
@@ -236,30 +230,41 @@ mod tests {
                 "malformed-request",
                 400,
             ),
-            (AppError::NotFound(String::new()), "not-found", 404),
+            (Error::Unauthorized.into(), "unauthorized", 401),
+            (Error::Forbidden(String::new()).into(), "forbidden", 403),
+            (AppError::not_found(""), "not-found", 404),
             (
                 AppError::MethodNotAllowed("GET".into()),
                 "method-not-allowed",
                 405,
             ),
-            (AppError::Conflict(String::new()), "conflict", 409),
-            (AppError::PreconditionFailed, "precondition-failed", 412),
+            (Error::Conflict(String::new()).into(), "conflict", 409),
+            (Error::Stale.into(), "precondition-failed", 412),
             (AppError::PayloadTooLarge, "payload-too-large", 413),
             (
                 AppError::UnsupportedMediaType(String::new()),
                 "unsupported-media-type",
                 415,
             ),
-            (AppError::Validation(vec![]), "validation", 422),
-            (AppError::PreconditionRequired, "precondition-required", 428),
+            (Error::Validation(vec![]).into(), "validation", 422),
+            (Error::VersionRequired.into(), "precondition-required", 428),
             (
-                AppError::Unavailable(String::new()),
+                Error::Throttled {
+                    retry_after_seconds: 1,
+                }
+                .into(),
+                "too-many-requests",
+                429,
+            ),
+            (
+                Error::Unavailable(String::new()).into(),
                 "database-unavailable",
                 503,
             ),
-            (AppError::Internal(anyhow::anyhow!("x")), "internal", 500),
+            (AppError::from(anyhow::anyhow!("x")), "internal", 500),
         ];
         for (error, code, status) in cases {
+            let error: AppError = error;
             let problem = error.problem();
             assert_eq!(
                 problem.problem_type,
@@ -271,7 +276,7 @@ mod tests {
 
     #[test]
     fn internal_errors_never_show_their_cause() {
-        let problem = AppError::Internal(anyhow::anyhow!("password=hunter2")).problem();
+        let problem = AppError::from(anyhow::anyhow!("password=hunter2")).problem();
         assert!(!problem.detail.contains("hunter2"));
     }
 
@@ -281,11 +286,11 @@ mod tests {
             diesel::result::DatabaseErrorKind::ClosedConnection,
             Box::new("server closed the connection".to_owned()),
         );
-        assert_eq!(AppError::from(closed).status_code(), 503);
+        assert_eq!(AppError::from(Error::from(closed)).status_code(), 503);
         let duplicate = diesel::result::Error::DatabaseError(
             diesel::result::DatabaseErrorKind::UniqueViolation,
             Box::new("duplicate key".to_owned()),
         );
-        assert_eq!(AppError::from(duplicate).status_code(), 409);
+        assert_eq!(AppError::from(Error::from(duplicate)).status_code(), 409);
     }
 }

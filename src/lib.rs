@@ -3,13 +3,13 @@
 //! `main.rs` only reads configuration and calls into this crate, so that tests build the
 //! very same application.
 
-pub mod accounts;
 pub mod auth;
 pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
 pub mod openapi;
+pub mod ops;
 pub mod routes;
 pub mod seed;
 pub mod startup;

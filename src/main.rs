@@ -3,13 +3,17 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use portfolio_registry::{
-    accounts,
+    auth::{Caller, password},
     config::Settings,
     db::{self, Database},
-    domain::user::Role,
+    domain::{
+        Error,
+        user::{Role, Username},
+    },
     openapi,
+    ops::{self, users::NewAccount},
     seed::SeedSet,
-    startup::Application,
+    startup::{self, Application, described},
     synth, telemetry,
 };
 
@@ -90,7 +94,7 @@ async fn main() -> anyhow::Result<()> {
                 let database = Database::connect(&settings.database_url, settings.pool)?;
                 let report = database.connection()?.with_startup_lock(|conn| {
                     conn.run_migrations()?;
-                    db::seed::load(conn, &seeds)
+                    ops::seed::load(conn, &seeds).map_err(described)
                 })?;
                 println!("{report:?}");
                 Ok(())
@@ -103,17 +107,34 @@ async fn main() -> anyhow::Result<()> {
             organization,
         } => {
             blocking(move || {
-                let password = std::env::var("REGISTRY_USER_PASSWORD").ok();
+                let username =
+                    Username::parse(&username).map_err(|why| anyhow::anyhow!("username {why}"))?;
+                let given = std::env::var("REGISTRY_USER_PASSWORD").ok();
+                let (password, generated) =
+                    startup::given_or_random(given.as_deref(), "REGISTRY_USER_PASSWORD")?;
+                let password_hash = password::hash_blocking(&password)?;
                 let database = Database::connect(&settings.database_url, settings.pool)?;
                 let mut conn = database.connection()?;
                 conn.run_migrations()?;
-                let (user, generated) = accounts::add_user(
-                    &mut conn,
-                    &username,
-                    role,
-                    &organization,
-                    password.as_deref(),
-                )?;
+                let user = conn
+                    .write_transaction(|conn| {
+                        let organization = db::organizations::find_by_name(conn, &organization)?
+                            .ok_or_else(|| {
+                                Error::validation(
+                                    "organization",
+                                    format!("no organization is named {organization:?}"),
+                                )
+                            })?;
+                        let new = NewAccount {
+                            username,
+                            display_name: String::new(),
+                            password_hash,
+                            role,
+                            organization_id: organization.id,
+                        };
+                        ops::users::create(conn, &Caller::system(), new)
+                    })
+                    .map_err(described)?;
                 println!("added {} ({}) in {organization}", user.username, user.role);
                 if let Some(generated) = generated {
                     println!("password (shown only this once): {generated}");

@@ -58,7 +58,7 @@ use crate::{domain, error, routes};
         error::Problem,
         domain::FieldError,
         domain::ProjectStatus,
-        domain::project::Investment,
+        domain::funding::Investment,
     )),
     tags(
         (name = "plans", description = "Plans (规划) and their project categories"),
@@ -298,4 +298,48 @@ pub async fn serve() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("application/json")
         .body(document())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    /// What the service serves and what the contract documents are the same operations.
+    #[test]
+    fn every_served_route_is_documented_and_every_documented_path_is_served() {
+        let served: BTreeSet<(String, String)> = routes::endpoints()
+            .iter()
+            .map(|endpoint| {
+                (
+                    endpoint.path.to_owned(),
+                    endpoint.method.as_str().to_owned(),
+                )
+            })
+            .collect();
+        let document: serde_json::Value = serde_json::from_str(&document()).unwrap();
+        let documented: BTreeSet<(String, String)> = document["paths"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .flat_map(|(path, operations)| {
+                operations
+                    .as_object()
+                    .unwrap()
+                    .keys()
+                    .map(move |method| (path.clone(), method.to_uppercase()))
+            })
+            .collect();
+        assert_eq!(
+            served.difference(&documented).collect::<Vec<_>>(),
+            Vec::<&(String, String)>::new(),
+            "served but not in the contract"
+        );
+        assert_eq!(
+            documented.difference(&served).collect::<Vec<_>>(),
+            Vec::<&(String, String)>::new(),
+            "in the contract but not served"
+        );
+    }
 }

@@ -12,12 +12,12 @@ use actix_web::{
 use anyhow::Context;
 
 use crate::{
-    accounts,
-    auth::{Authenticator, token::TokenKeys},
+    auth::{self, password, token::TokenKeys},
     config::Settings,
-    db::{self, Database},
+    db::{Database, DatabaseUrl},
+    domain::{Error, user::NewPassword},
     error::{AppError, PROBLEM_JSON, json_error},
-    openapi, routes,
+    openapi, ops, routes,
     seed::SeedSet,
     telemetry,
 };
@@ -29,7 +29,7 @@ pub const BODY_LIMIT_BYTES: usize = 256 * 1024;
 #[derive(Clone)]
 pub struct AppState {
     pub database: Database,
-    pub authenticator: Arc<Authenticator>,
+    pub keys: Arc<TokenKeys>,
 }
 
 /// Opens the pool, migrates, loads the plan's seeds and creates the first `admin` (each
@@ -41,16 +41,16 @@ pub async fn prepare(settings: &Settings) -> anyhow::Result<AppState> {
         let mut conn = database.connection()?;
         conn.with_startup_lock(|conn| {
             conn.run_migrations()?;
-            let report = db::seed::load(conn, &SeedSet::embedded()?)?;
+            let report = ops::seed::load(conn, &SeedSet::embedded()?)?;
             tracing::info!(?report, "plan seeds loaded");
-            accounts::ensure_first_admin(conn, settings.admin_password.as_deref())
+            ensure_first_admin(conn, settings.admin_password.as_deref())
         })?;
         drop(conn);
-        let secret = accounts::jwt_secret(&settings)?;
+        let secret = jwt_secret(&settings)?;
         let keys = TokenKeys::new(&secret, settings.token_ttl_seconds)?;
         Ok(AppState {
             database,
-            authenticator: Arc::new(Authenticator { keys }),
+            keys: Arc::new(keys),
         })
     })
     .await
@@ -78,11 +78,11 @@ impl Application {
         let workers = std::thread::available_parallelism().map_or(1, usize::from);
         let blocking_threads = state.database.max_connections().div_ceil(workers).max(1);
         let database = web::Data::new(state.database);
-        let authenticator = web::Data::from(state.authenticator);
+        let keys = web::Data::from(state.keys);
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(database.clone())
-                .app_data(authenticator.clone())
+                .app_data(keys.clone())
                 .app_data(
                     web::JsonConfig::default()
                         .limit(BODY_LIMIT_BYTES)
@@ -92,8 +92,11 @@ impl Application {
                 .wrap(ErrorHandlers::new().default_handler(problem_for_bare_errors))
                 .wrap(from_fn(telemetry::request_context))
                 .configure(routes::configure)
+                .service(web::resource("/api/openapi.json").get(openapi::serve))
+                .service(web::resource("/docs").get(openapi::docs_redirect))
+                .service(openapi::docs())
                 .default_service(web::to(|| async {
-                    Err::<HttpResponse, _>(AppError::NotFound("no such resource".to_owned()))
+                    Err::<HttpResponse, _>(AppError::not_found("no such resource"))
                 }))
         })
         .workers(workers)
@@ -129,16 +132,108 @@ fn problem_for_bare_errors<B>(
     let status = response.status();
     let error = match status.as_u16() {
         400 => AppError::BadRequest("the request could not be read".to_owned()),
-        404 => AppError::NotFound("no such resource".to_owned()),
+        404 => AppError::not_found("no such resource"),
         405 => AppError::MethodNotAllowed(openapi::allowed_methods(
             response.request().match_pattern().as_deref(),
         )),
         413 => AppError::PayloadTooLarge,
         415 => AppError::UnsupportedMediaType("unsupported content type".to_owned()),
-        _ => AppError::Internal(anyhow::anyhow!("unhandled error status {status}")),
+        _ => anyhow::anyhow!("unhandled error status {status}").into(),
     };
     let (request, _) = response.into_parts();
     let response = ServiceResponse::new(request, actix_web::ResponseError::error_response(&error))
         .map_into_right_body();
     Ok(ErrorHandlerResponse::Response(response))
+}
+
+/// On a database without an active plan office user, adds `admin` with `password`, or
+/// with a random one printed once.
+fn ensure_first_admin(
+    conn: &mut crate::db::DbConnection,
+    password: Option<&str>,
+) -> anyhow::Result<()> {
+    let mut generated = None;
+    let outcome = conn.write_transaction(|conn| {
+        ops::users::ensure_first_admin(conn, || {
+            let (password, random) = given_or_random(password, "ADMIN_PASSWORD")?;
+            generated = random;
+            password::hash_blocking(&password)
+        })
+    })?;
+    match outcome {
+        ops::users::FirstAdmin::Present => {}
+        ops::users::FirstAdmin::Inactive => tracing::warn!(
+            "no active plan office user, and `admin` exists but is inactive: reactivate it"
+        ),
+        ops::users::FirstAdmin::Created => match generated {
+            Some(generated) => println!(
+                "Created the plan office user `admin` with the password {generated} \
+                 (shown only this once: keep it, then change it)."
+            ),
+            None => println!("Created the plan office user `admin` with ADMIN_PASSWORD."),
+        },
+    }
+    Ok(())
+}
+
+/// `password` checked against the policy, or a random one, returned also as text to be
+/// shown once.
+pub fn given_or_random(
+    password: Option<&str>,
+    source: &str,
+) -> anyhow::Result<(NewPassword, Option<String>)> {
+    let generated = password.is_none().then(|| auth::random_token(18));
+    let text = password.or(generated.as_deref()).unwrap_or_default();
+    let password = NewPassword::parse(text).map_err(|why| anyhow::anyhow!("{source} {why}"))?;
+    Ok((password, generated))
+}
+
+/// `JWT_SECRET`, or on SQLite a secret generated once and kept beside the database file.
+pub fn jwt_secret(settings: &Settings) -> anyhow::Result<Vec<u8>> {
+    if let Some(secret) = &settings.jwt_secret {
+        return Ok(secret.as_bytes().to_vec());
+    }
+    let DatabaseUrl::Sqlite(database) = &settings.database_url else {
+        anyhow::bail!(
+            "set JWT_SECRET (at least 32 bytes): every instance on PostgreSQL must sign tokens alike"
+        );
+    };
+    let path = database
+        .parent()
+        .filter(|dir| !dir.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."))
+        .join("jwt-secret");
+    if let Ok(secret) = std::fs::read_to_string(&path) {
+        return Ok(secret.trim().as_bytes().to_vec());
+    }
+    let secret = auth::random_token(48);
+    let mut file = std::fs::OpenOptions::new();
+    file.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut file, 0o600);
+    std::io::Write::write_all(
+        &mut file
+            .open(&path)
+            .with_context(|| format!("writing {}", path.display()))?,
+        secret.as_bytes(),
+    )
+    .with_context(|| format!("writing {}", path.display()))?;
+    tracing::info!(path = %path.display(), "generated the token signing secret");
+    Ok(secret.into_bytes())
+}
+
+/// An operation's refusal as the command line reports it.
+pub fn described(error: Error) -> anyhow::Error {
+    match error {
+        Error::Validation(errors) => anyhow::anyhow!(
+            "{}",
+            errors
+                .iter()
+                .map(|error| format!("{}: {}", error.field, error.message))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+        Error::Internal(cause) => cause,
+        other => anyhow::anyhow!("{other}"),
+    }
 }

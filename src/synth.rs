@@ -7,19 +7,24 @@ use anyhow::{Context, bail};
 use diesel::prelude::*;
 
 use crate::{
+    auth::Caller,
     db::{
         self, DbConnection,
-        audit::{self, Actor, Change},
-        projects::{NewProject, insert_with_code},
         schema::{categories, plans},
-        users::NewUser,
     },
     domain::{
-        CategoryId, Money, OrganizationId, ProjectStatus,
+        CategoryId, Money, OrganizationId, ProjectStatus, UserId,
+        funding::{FundingSource, FundingSources},
         organization::OrganizationKind,
-        project::{FundingSources, ProjectDetails, project_code},
+        project::{ProjectDetails, project_code},
         report::{Decision, Period, ReportFigures},
         user::{Role, Username},
+    },
+    ops::{
+        self,
+        projects::{BulkLoad, LoadedProject},
+        reports::{Review, Submission},
+        users::NewAccount,
     },
     seed::{CategorySeed, OrganizationSeed, PlanSeed, SeedSet},
 };
@@ -120,7 +125,7 @@ pub fn generate(conn: &mut DbConnection, count: usize, force: bool) -> anyhow::R
             real.join(", ")
         );
     }
-    db::seed::load(conn, &seeds())?;
+    ops::seed::load(conn, &seeds())?;
     let plan_id = db::plans::find_id(conn, PLAN_CODE)?.context("the synthetic plan")?;
     let categories: Vec<(CategoryId, String, i32)> = categories::table
         .filter(categories::plan_id.eq(plan_id.to_string()))
@@ -150,6 +155,9 @@ pub fn generate(conn: &mut DbConnection, count: usize, force: bool) -> anyhow::R
 
     let mut report = SynthReport::default();
     let mut sequences: Vec<i32> = categories.iter().map(|(_, _, last)| *last).collect();
+    let caller = Caller::system();
+    let actor = caller.actor();
+    let mut bulk = BulkLoad::default();
     let mut done = 0;
     while done < count {
         let batch = BATCH.min(count - done);
@@ -158,54 +166,72 @@ pub fn generate(conn: &mut DbConnection, count: usize, force: bool) -> anyhow::R
                 let category = i % categories.len();
                 sequences[category] += 1;
                 let (category_id, abbreviation, _) = &categories[category];
-                let code = project_code("SY", abbreviation, sequences[category]);
                 let total = 1_000_000 + (i as i64 * 7_919) % 5_000_000_000;
-                let new = NewProject {
-                    plan_id,
-                    category_id: *category_id,
-                    status: status(i),
-                    details: ProjectDetails {
-                        name: format!("合成-项目-{i:07}"),
-                        description: "合成数据，仅用于基准测试".into(),
-                        location: Some(format!("合成-镇-{:03}", i % 300)),
-                        scale: Some(format!("{}公里", i % 97 + 1)),
-                        lead_department: Some(departments[i % DEPARTMENTS]),
-                        implementing_org: (i % 3 != 0).then(|| companies[i % COMPANIES]),
-                        start_year: Some(2021 + (i % 4) as i32),
-                        end_year: Some(2025),
-                        total: Some(Money::from_fen(total * 100)),
-                        sources: FundingSources {
-                            central: Some(Money::from_fen(total * 30)),
-                            county: Some(Money::from_fen(total * 20)),
-                            social_capital: (i % 2 == 0).then(|| Money::from_fen(total * 25)),
-                            ..FundingSources::default()
-                        },
-                        national_code: None,
-                        source_ref: Some("synthetic".into()),
-                    },
-                    seed_key: None,
-                };
-                let id = insert_with_code(conn, &new, &code, Some("synthetic"), None)?;
-                audit::record(
+                let mut sources = FundingSources::default();
+                sources[FundingSource::Central] = Some(Money::from_fen(total * 30));
+                sources[FundingSource::County] = Some(Money::from_fen(total * 20));
+                sources[FundingSource::SocialCapital] =
+                    (i % 2 == 0).then(|| Money::from_fen(total * 25));
+                let status = status(i);
+                let id = bulk.register(
                     conn,
-                    &Actor::system(),
-                    Change::new("project.create", "project", id)
-                        .after(&serde_json::json!({"code": code})),
+                    &caller,
+                    LoadedProject {
+                        plan_id,
+                        category_id: *category_id,
+                        status,
+                        details: ProjectDetails {
+                            name: format!("合成-项目-{i:07}"),
+                            description: "合成数据，仅用于基准测试".into(),
+                            location: Some(format!("合成-镇-{:03}", i % 300)),
+                            scale: Some(format!("{}公里", i % 97 + 1)),
+                            lead_department: Some(departments[i % DEPARTMENTS]),
+                            implementing_org: (i % 3 != 0).then(|| companies[i % COMPANIES]),
+                            start_year: Some(2021 + (i % 4) as i32),
+                            end_year: Some(2025),
+                            total: Some(Money::from_fen(total * 100)),
+                            sources,
+                            national_code: None,
+                            source_ref: Some("synthetic".into()),
+                        },
+                        seed_key: None,
+                        code: Some(project_code("SY", abbreviation, sequences[category])),
+                        note: "synthetic".into(),
+                    },
                 )?;
+                // Completed projects report as if they had been in construction: the bulk
+                // path records what the project did, through the same rules and audit.
                 if matches!(
-                    new.status,
+                    status,
                     ProjectStatus::Construction | ProjectStatus::Completed
                 ) {
-                    let figures = ReportFigures {
-                        investment_completed: Money::from_fen(total * 10),
-                        physical_progress: 40,
-                        summary: "合成-进展".into(),
-                        issues: String::new(),
-                    };
-                    let period = Period::parse("2025-06").expect("a valid period");
-                    let created = db::reports::insert(conn, id, &period, &figures, submitter)?;
-                    db::reports::review(conn, created.id, Decision::Accepted, reviewer, None)?;
-                    db::reports::refresh_project_figures(conn, id)?;
+                    let mut project = db::projects::find(conn, id)?.context("the new project")?;
+                    project.status = ProjectStatus::Construction;
+                    let submitted = ops::reports::record_submission(
+                        conn,
+                        &actor,
+                        &project,
+                        Submission {
+                            period: Period::parse("2025-06").expect("a valid period"),
+                            figures: ReportFigures {
+                                investment_completed: Money::from_fen(total * 10),
+                                physical_progress: 40,
+                                summary: "合成-进展".into(),
+                                issues: String::new(),
+                            },
+                        },
+                        submitter,
+                    )?;
+                    ops::reports::record_review(
+                        conn,
+                        &actor,
+                        &submitted,
+                        Review {
+                            decision: Decision::Accepted,
+                            comment: None,
+                        },
+                        reviewer,
+                    )?;
                     report.reports += 1;
                 }
             }
@@ -235,24 +261,21 @@ fn loaders(
     conn: &mut DbConnection,
     department: OrganizationId,
     finance: OrganizationId,
-) -> anyhow::Result<(crate::domain::UserId, crate::domain::UserId)> {
-    let mut user = |name: &str,
-                    role: Role,
-                    organization_id: OrganizationId|
-     -> anyhow::Result<crate::domain::UserId> {
-        if let Some(account) = db::users::find_account_by_username(conn, name)? {
-            return Ok(account.user.id);
-        }
-        let username = Username::parse(name).map_err(|why| anyhow::anyhow!("{why}"))?;
-        let new = NewUser {
-            username: &username,
-            display_name: "合成",
-            password_hash: "!",
-            role,
-            organization_id,
+) -> anyhow::Result<(UserId, UserId)> {
+    let mut user =
+        |name: &str, role: Role, organization_id: OrganizationId| -> anyhow::Result<UserId> {
+            if let Some(account) = db::users::find_account_by_username(conn, name)? {
+                return Ok(account.user.id);
+            }
+            let new = NewAccount {
+                username: Username::parse(name).map_err(|why| anyhow::anyhow!("{why}"))?,
+                display_name: "合成".into(),
+                password_hash: "!".into(),
+                role,
+                organization_id,
+            };
+            Ok(ops::users::create(conn, &Caller::system(), new)?.id)
         };
-        Ok(db::users::insert(conn, &new)?.id)
-    };
     Ok((
         user("synth-submitter", Role::Department, department)?,
         user("synth-reviewer", Role::Finance, finance)?,

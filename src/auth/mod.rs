@@ -1,24 +1,18 @@
-//! Who is calling: credentials are checked on every request, and [`policy`] decides per
-//! object what the caller may do.
+//! Who is acting, and what they may do: credentials (passwords, tokens, API keys), the
+//! [`Caller`] of an operation, and [`policy`], which decides per object. Nothing here
+//! speaks HTTP or SQL: the routes extract a caller, the operations consult the policy.
 
 pub mod api_key;
 pub mod password;
 pub mod policy;
 pub mod token;
 
-use std::{future::Future, pin::Pin};
-
-use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, http::header, web};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 
-use crate::{
-    db::{
-        self, Database,
-        audit::{Actor, ActorKind},
-    },
-    domain::{ApiKeyId, OrganizationId, UserId, user::Role},
-    error::AppError,
-    telemetry::RequestId,
+use crate::domain::{
+    ApiKeyId, OrganizationId, UserId,
+    actor::{Actor, ActorKind},
+    user::Role,
 };
 
 /// `bytes` random bytes as URL-safe base64.
@@ -42,109 +36,55 @@ pub enum Principal {
     User(UserPrincipal),
     /// An external tool: reads projects, plans and summaries, nothing else.
     ApiKey(ApiKeyId),
+    /// The registry itself: start-up, loading the plan, the command line run by whoever
+    /// runs the server.
+    System,
 }
 
-/// The authenticated caller of a request. Taking it as a handler argument is what makes
-/// an endpoint require credentials: a missing, malformed or invalid one is a 401.
+/// The party an operation acts for, with the request it came with (if any).
 #[derive(Debug, Clone)]
 pub struct Caller {
     pub principal: Principal,
-    pub request_id: String,
+    pub request_id: Option<String>,
 }
 
 impl Caller {
-    /// Who the audit trail names for a write by this caller.
-    pub fn actor(&self) -> Actor {
-        let (id, kind, role, organization_id) = match &self.principal {
-            Principal::User(user) => (
-                user.id.to_string(),
-                ActorKind::User,
-                Some(user.role),
-                Some(user.organization_id),
-            ),
-            Principal::ApiKey(id) => (id.to_string(), ActorKind::ApiKey, None, None),
-        };
-        Actor {
-            id: Some(id),
-            kind,
-            role,
-            organization_id,
-            request_id: Some(self.request_id.clone()),
+    /// The registry itself (start-up, seeds, the command line).
+    pub fn system() -> Self {
+        Self {
+            principal: Principal::System,
+            request_id: None,
         }
     }
-}
 
-/// The token keys, shared by every worker.
-pub struct Authenticator {
-    pub keys: token::TokenKeys,
-}
+    /// Who the audit trail names for a write by this caller.
+    pub fn actor(&self) -> Actor {
+        let mut actor = match &self.principal {
+            Principal::User(user) => Actor {
+                id: Some(user.id.to_string()),
+                kind: ActorKind::User,
+                role: Some(user.role),
+                organization_id: Some(user.organization_id),
+                request_id: None,
+            },
+            Principal::ApiKey(id) => Actor {
+                id: Some(id.to_string()),
+                kind: ActorKind::ApiKey,
+                role: None,
+                organization_id: None,
+                request_id: None,
+            },
+            Principal::System => Actor::system(),
+        };
+        actor.request_id = self.request_id.clone();
+        actor
+    }
 
-pub fn request_id(request: &HttpRequest) -> String {
-    request
-        .extensions()
-        .get::<RequestId>()
-        .map(|id| id.0.clone())
-        .unwrap_or_default()
-}
-
-fn bearer(request: &HttpRequest) -> Option<String> {
-    let value = request
-        .headers()
-        .get(header::AUTHORIZATION)?
-        .to_str()
-        .ok()?;
-    let (scheme, credential) = value.split_once(' ')?;
-    let credential = credential.trim();
-    (scheme.eq_ignore_ascii_case("bearer") && !credential.is_empty()).then(|| credential.to_owned())
-}
-
-impl FromRequest for Caller {
-    type Error = AppError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
-
-    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let credential = bearer(request);
-        let request_id = request_id(request);
-        let database = request.app_data::<web::Data<Database>>().cloned();
-        let authenticator = request.app_data::<web::Data<Authenticator>>().cloned();
-        Box::pin(async move {
-            let (Some(credential), Some(database), Some(authenticator)) =
-                (credential, database, authenticator)
-            else {
-                return Err(AppError::Unauthorized);
-            };
-            let principal = if credential.starts_with(api_key::PREFIX) {
-                let hash = api_key::hash(&credential);
-                database
-                    .run(move |conn| db::api_keys::find_active(conn, &hash).map_err(AppError::from))
-                    .await?
-                    .map(Principal::ApiKey)
-            } else {
-                match authenticator.keys.verify(&credential) {
-                    Some(subject) => database
-                        .run(move |conn| {
-                            db::users::find_account(conn, subject.user_id).map_err(AppError::from)
-                        })
-                        .await?
-                        .filter(|account| {
-                            account.user.active && account.token_version == subject.token_version
-                        })
-                        .map(|account| {
-                            Principal::User(UserPrincipal {
-                                id: account.user.id,
-                                username: account.user.username,
-                                role: account.user.role,
-                                organization_id: account.user.organization_id,
-                            })
-                        }),
-                    None => None,
-                }
-            };
-            let principal = principal.ok_or(AppError::Unauthorized)?;
-            Ok(Caller {
-                principal,
-                request_id,
-            })
-        })
+    /// The user's id, for the records that name a person (transitions, reports).
+    pub fn user_id(&self) -> Option<UserId> {
+        match &self.principal {
+            Principal::User(user) => Some(user.id),
+            Principal::ApiKey(_) | Principal::System => None,
+        }
     }
 }

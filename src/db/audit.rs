@@ -5,47 +5,7 @@ use diesel::prelude::*;
 use serde_json::Value;
 
 use super::{DbConnection, now, schema::audit_entries};
-use crate::domain::{OrganizationId, user::Role};
-
-/// Who made a change.
-#[derive(Debug, Clone)]
-pub struct Actor {
-    pub id: Option<String>,
-    pub kind: ActorKind,
-    pub role: Option<Role>,
-    pub organization_id: Option<OrganizationId>,
-    pub request_id: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ActorKind {
-    User,
-    ApiKey,
-    /// The registry itself: start-up and loading the plan.
-    System,
-}
-
-impl ActorKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::User => "user",
-            Self::ApiKey => "api_key",
-            Self::System => "system",
-        }
-    }
-}
-
-impl Actor {
-    pub fn system() -> Self {
-        Self {
-            id: None,
-            kind: ActorKind::System,
-            role: None,
-            organization_id: None,
-            request_id: None,
-        }
-    }
-}
+use crate::domain::{actor::Actor, user::Role};
 
 /// One change to record: `action` such as `project.create`, the entity, and its state
 /// before and after (JSON).

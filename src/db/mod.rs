@@ -12,7 +12,6 @@ pub mod plans;
 pub mod projects;
 pub mod reports;
 pub mod schema;
-pub mod seed;
 pub mod summary;
 pub mod users;
 
@@ -26,6 +25,8 @@ use diesel::{
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 pub use connection::{ConnectionManager, DatabaseUrl};
+
+use crate::domain::Error;
 
 pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
@@ -49,6 +50,34 @@ pub enum StorageError {
     Query(#[from] diesel::result::Error),
     #[error("database task failed: {0}")]
     Task(String),
+}
+
+/// A storage failure as an operation reports it: a lost or unavailable database is
+/// [`Error::Unavailable`], a unique constraint a conflict, anything else unexpected.
+impl From<StorageError> for Error {
+    fn from(error: StorageError) -> Self {
+        match error {
+            StorageError::Unavailable(cause) => Self::Unavailable(cause),
+            StorageError::Query(error) => error.into(),
+            StorageError::Task(cause) => Self::Internal(anyhow::anyhow!(cause)),
+        }
+    }
+}
+
+impl From<diesel::result::Error> for Error {
+    fn from(error: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error as Query};
+        match error {
+            Query::NotFound => Self::NotFound("no such resource".to_owned()),
+            Query::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => Self::Conflict(
+                format!("conflicts with an existing record: {}", info.message()),
+            ),
+            Query::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
+                Self::Unavailable(info.message().to_owned())
+            }
+            other => Self::Internal(anyhow::Error::new(other).context("database query")),
+        }
+    }
 }
 
 /// Pool settings: how many connections and how long a request waits for one.

@@ -8,9 +8,12 @@ use super::{
     DbConnection,
     schema::{categories, plans, projects},
 };
-use crate::domain::{
-    Money, PlanId, ProjectStatus,
-    plan::{Category, Plan},
+use crate::{
+    domain::{
+        CategoryId, Money, PlanId, ProjectStatus,
+        plan::{Category, Plan},
+    },
+    seed::{CategorySeed, PlanSeed},
 };
 
 #[derive(Queryable, Selectable)]
@@ -109,4 +112,47 @@ pub fn categories(conn: &mut DbConnection, plan_code: &str) -> QueryResult<Optio
             )
             .collect(),
     ))
+}
+
+/// Adds a plan as its seed describes it.
+pub fn insert(conn: &mut DbConnection, plan: &PlanSeed) -> QueryResult<PlanId> {
+    let id = PlanId::new_random();
+    diesel::insert_into(plans::table)
+        .values((
+            plans::id.eq(id.to_string()),
+            plans::code.eq(&plan.code),
+            plans::code_prefix.eq(&plan.code_prefix),
+            plans::title.eq(&plan.title),
+            plans::region.eq(&plan.region),
+            plans::start_year.eq(plan.start_year),
+            plans::end_year.eq(plan.end_year),
+            plans::base_year.eq(plan.base_year),
+            plans::planned_project_count.eq(plan.planned_project_count),
+            plans::planned_investment_fen.eq(plan.planned_investment.to_fen()),
+            plans::created_at.eq(super::now()),
+        ))
+        .execute(conn)?;
+    Ok(id)
+}
+
+/// Adds a category to a plan, at `position` in the plan's order.
+pub fn insert_category(
+    conn: &mut DbConnection,
+    plan_id: PlanId,
+    category: &CategorySeed,
+    position: i32,
+) -> QueryResult<CategoryId> {
+    let id = CategoryId::new_random();
+    diesel::insert_into(categories::table)
+        .values((
+            categories::id.eq(id.to_string()),
+            categories::plan_id.eq(plan_id.to_string()),
+            categories::code.eq(&category.code),
+            categories::abbreviation.eq(&category.abbreviation),
+            categories::name_zh.eq(&category.name_zh),
+            categories::planned_count.eq(category.planned_count),
+            categories::position.eq(position),
+        ))
+        .execute(conn)?;
+    Ok(id)
 }

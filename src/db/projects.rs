@@ -8,23 +8,18 @@ use diesel::{
 };
 
 use super::{
-    DbConnection,
-    audit::{self, Actor, Change},
-    now, parse_stored,
+    DbConnection, now, parse_stored,
     schema::{categories, organizations, plans, project_transitions, projects},
     to_utc,
 };
-use crate::{
-    domain::{
-        CategoryId, FieldError, Money, OrganizationId, PlanId, ProjectId, ProjectStatus,
-        lifecycle::Transition,
-        listing::{
-            Cursor, OrganizationFilter, PageLimit, ProjectFilter, ProjectSort, SortKey, SortValue,
-        },
-        organization::OrganizationKind,
-        project::{FundingSources, Investment, Project, ProjectDetails},
+use crate::domain::{
+    CategoryId, FieldError, Money, OrganizationId, PlanId, ProjectId, ProjectStatus,
+    funding::{BySource, FundingSource, Investment},
+    lifecycle::Transition,
+    listing::{
+        Cursor, OrganizationFilter, PageLimit, ProjectFilter, ProjectSort, SortKey, SortValue,
     },
-    error::AppError,
+    project::{Project, ProjectDetails},
 };
 
 diesel::define_sql_function! {
@@ -81,16 +76,21 @@ fn money(fen: Option<i64>) -> Option<Money> {
     fen.map(Money::from_fen)
 }
 
+/// The funding source columns, in [`FundingSource::ALL`]'s order.
+fn source_columns(row: &ProjectRow) -> BySource<Option<i64>> {
+    BySource::from_fn(|source| match source {
+        FundingSource::Central => row.central_fen,
+        FundingSource::Municipal => row.municipal_fen,
+        FundingSource::County => row.county_fen,
+        FundingSource::SpecialBonds => row.special_bonds_fen,
+        FundingSource::SocialCapital => row.social_capital_fen,
+        FundingSource::Financial => row.financial_fen,
+        FundingSource::Other => row.other_fen,
+    })
+}
+
 fn into_project((row, plan, category): ProjectRecord) -> QueryResult<Project> {
-    let sources = FundingSources {
-        central: money(row.central_fen),
-        municipal: money(row.municipal_fen),
-        county: money(row.county_fen),
-        special_bonds: money(row.special_bonds_fen),
-        social_capital: money(row.social_capital_fen),
-        financial: money(row.financial_fen),
-        other: money(row.other_fen),
-    };
+    let sources = source_columns(&row).map(|_, fen| money(fen));
     Ok(Project {
         id: parse_stored(&row.id)?,
         code: row.code,
@@ -150,16 +150,17 @@ pub struct ProjectPage {
 
 /// Lists the projects that pass `filter`, in `sort` order, after `after`.
 ///
-/// Codes and organizations in the filter that do not exist are a validation error. The
-/// page is read by keyset (`WHERE (key, id) > (…)`), never by offset, and one extra row
-/// tells whether another page follows: no count is taken.
+/// Codes and organizations in the filter that do not exist are named in the inner `Err`
+/// (the query ran; the filter was wrong). The page is read by keyset (`WHERE (key, id) >
+/// (…)`), never by offset, and one extra row tells whether another page follows: no count
+/// is taken.
 pub fn list(
     conn: &mut DbConnection,
     filter: &ProjectFilter,
     sort: ProjectSort,
     limit: PageLimit,
     after: Option<&Cursor>,
-) -> Result<ProjectPage, AppError> {
+) -> QueryResult<Result<ProjectPage, Vec<FieldError>>> {
     let mut unknown = Vec::new();
     let plan_id = match &filter.plan {
         Some(code) => {
@@ -208,7 +209,7 @@ pub fn list(
         }
     }
     if !unknown.is_empty() {
-        return Err(AppError::Validation(unknown));
+        return Ok(Err(unknown));
     }
 
     let mut query = project_records!().into_boxed();
@@ -361,7 +362,7 @@ pub fn list(
         }),
         _ => None,
     };
-    Ok(ProjectPage { items, next_cursor })
+    Ok(Ok(ProjectPage { items, next_cursor }))
 }
 
 fn organization_exists(conn: &mut DbConnection, id: OrganizationId) -> QueryResult<bool> {
@@ -409,7 +410,7 @@ struct DetailColumns<'a> {
 impl<'a> DetailColumns<'a> {
     fn of(details: &'a ProjectDetails) -> Self {
         let fen = |amount: Option<Money>| amount.map(Money::to_fen);
-        let sources = &details.sources;
+        let source = |source: FundingSource| fen(details.sources[source]);
         Self {
             name: details.name.trim(),
             description: &details.description,
@@ -420,13 +421,13 @@ impl<'a> DetailColumns<'a> {
             start_year: details.start_year,
             end_year: details.end_year,
             total_fen: fen(details.total),
-            central_fen: fen(sources.central),
-            municipal_fen: fen(sources.municipal),
-            county_fen: fen(sources.county),
-            special_bonds_fen: fen(sources.special_bonds),
-            social_capital_fen: fen(sources.social_capital),
-            financial_fen: fen(sources.financial),
-            other_fen: fen(sources.other),
+            central_fen: source(FundingSource::Central),
+            municipal_fen: source(FundingSource::Municipal),
+            county_fen: source(FundingSource::County),
+            special_bonds_fen: source(FundingSource::SpecialBonds),
+            social_capital_fen: source(FundingSource::SocialCapital),
+            financial_fen: source(FundingSource::Financial),
+            other_fen: source(FundingSource::Other),
             national_code: details.national_code.as_deref(),
             source_ref: details.source_ref.as_deref(),
         }
@@ -483,108 +484,6 @@ pub fn insert_with_code(
     Ok(id)
 }
 
-/// Checks the organizations a project names: the lead must be an active department, the
-/// implementing organization an active platform company or department.
-pub fn check_organizations(
-    conn: &mut DbConnection,
-    details: &ProjectDetails,
-) -> Result<(), AppError> {
-    let mut errors = Vec::new();
-    let allowed = [
-        (
-            "lead_department",
-            details.lead_department,
-            &[OrganizationKind::Department][..],
-        ),
-        (
-            "implementing_org",
-            details.implementing_org,
-            &[
-                OrganizationKind::PlatformCompany,
-                OrganizationKind::Department,
-            ][..],
-        ),
-    ];
-    for (field, id, kinds) in allowed {
-        let Some(id) = id else { continue };
-        match super::organizations::find(conn, id)? {
-            None => errors.push(FieldError::new(field, "no organization has this id")),
-            Some(organization) if !organization.active => {
-                errors.push(FieldError::new(field, "the organization is deactivated"))
-            }
-            Some(organization) if !kinds.contains(&organization.kind) => {
-                errors.push(FieldError::new(
-                    field,
-                    format!("a {} cannot be the {field}", organization.kind),
-                ))
-            }
-            Some(_) => {}
-        }
-    }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(AppError::Validation(errors))
-    }
-}
-
-/// Registers a project in `reserve` for `plan_code` / `category_code`, with its history
-/// and audit entry. Call inside a write transaction.
-pub fn register(
-    conn: &mut DbConnection,
-    plan_code: &str,
-    category_code: &str,
-    details: ProjectDetails,
-    actor: &Actor,
-) -> Result<Project, AppError> {
-    let mut errors = details.check();
-    let plan_id = super::plans::find_id(conn, plan_code)?;
-    if plan_id.is_none() {
-        errors.push(FieldError::new(
-            "plan",
-            format!("no plan has the code {plan_code:?}"),
-        ));
-    }
-    let category_id = match plan_id {
-        Some(plan_id) => categories::table
-            .filter(categories::plan_id.eq(plan_id.to_string()))
-            .filter(categories::code.eq(category_code))
-            .select(categories::id)
-            .first::<String>(conn)
-            .optional()?
-            .map(|id| parse_stored::<CategoryId>(&id))
-            .transpose()?,
-        None => None,
-    };
-    if plan_id.is_some() && category_id.is_none() {
-        errors.push(FieldError::new(
-            "category",
-            format!("the plan has no category {category_code:?}"),
-        ));
-    }
-    if let Err(AppError::Validation(more)) = check_organizations(conn, &details) {
-        errors.extend(more);
-    }
-    let (Some(plan_id), Some(category_id), true) = (plan_id, category_id, errors.is_empty()) else {
-        return Err(AppError::Validation(errors));
-    };
-    let new = NewProject {
-        plan_id,
-        category_id,
-        status: ProjectStatus::Reserve,
-        details,
-        seed_key: None,
-    };
-    let id = insert(conn, &new, None, actor.id.clone())?;
-    let project = find(conn, id)?.ok_or(diesel::result::Error::NotFound)?;
-    audit::record(
-        conn,
-        actor,
-        Change::new("project.create", "project", id).after(&project),
-    )?;
-    Ok(project)
-}
-
 /// Writes a project's details, and optionally a new code, plan and category, if the
 /// project is still at `expected_version`; bumps the version. `None`: the project changed
 /// meanwhile (or is gone), and nothing was written. Call inside a write transaction.
@@ -626,28 +525,34 @@ pub fn update(
     find(conn, id)
 }
 
-/// The plan and category with these codes, as a project's placement.
-pub fn placement(
+/// The seed keys of the plan's projects that came from its seeds.
+pub fn seed_keys(
     conn: &mut DbConnection,
-    plan_code: &str,
+    plan_id: PlanId,
+) -> QueryResult<std::collections::HashSet<String>> {
+    Ok(projects::table
+        .filter(projects::plan_id.eq(plan_id.to_string()))
+        .filter(projects::seed_key.is_not_null())
+        .select(projects::seed_key.assume_not_null())
+        .load::<String>(conn)?
+        .into_iter()
+        .collect())
+}
+
+/// The id of the category with this code in the plan.
+pub fn category_id(
+    conn: &mut DbConnection,
+    plan_id: PlanId,
     category_code: &str,
-) -> Result<(PlanId, CategoryId), AppError> {
-    let plan_id = super::plans::find_id(conn, plan_code)?.ok_or_else(|| {
-        AppError::validation("plan", format!("no plan has the code {plan_code:?}"))
-    })?;
-    let category_id = categories::table
+) -> QueryResult<Option<CategoryId>> {
+    categories::table
         .filter(categories::plan_id.eq(plan_id.to_string()))
         .filter(categories::code.eq(category_code))
         .select(categories::id)
         .first::<String>(conn)
         .optional()?
-        .ok_or_else(|| {
-            AppError::validation(
-                "category",
-                format!("the plan has no category {category_code:?}"),
-            )
-        })?;
-    Ok((plan_id, parse_stored(&category_id)?))
+        .map(|id| parse_stored(&id))
+        .transpose()
 }
 
 /// Moves a project to `to` if it is still at `expected_version`, bumping the version, and

@@ -14,6 +14,7 @@ use super::{
 };
 use crate::domain::{
     Money,
+    funding::{BySource, FundingSource},
     summary::{CategoryInfo, Group, PlannedFigures, Summary, Sums},
 };
 
@@ -111,15 +112,17 @@ pub fn summary(conn: &mut DbConnection, plan_code: &str) -> QueryResult<Option<S
             sums: Sums {
                 projects: row.projects,
                 total: fen(row.total_hi, row.total_lo),
-                sources: [
-                    fen(row.central_hi, row.central_lo),
-                    fen(row.municipal_hi, row.municipal_lo),
-                    fen(row.county_hi, row.county_lo),
-                    fen(row.special_bonds_hi, row.special_bonds_lo),
-                    fen(row.social_capital_hi, row.social_capital_lo),
-                    fen(row.financial_hi, row.financial_lo),
-                    fen(row.other_hi, row.other_lo),
-                ],
+                sources: BySource::from_fn(|source| match source {
+                    FundingSource::Central => fen(row.central_hi, row.central_lo),
+                    FundingSource::Municipal => fen(row.municipal_hi, row.municipal_lo),
+                    FundingSource::County => fen(row.county_hi, row.county_lo),
+                    FundingSource::SpecialBonds => fen(row.special_bonds_hi, row.special_bonds_lo),
+                    FundingSource::SocialCapital => {
+                        fen(row.social_capital_hi, row.social_capital_lo)
+                    }
+                    FundingSource::Financial => fen(row.financial_hi, row.financial_lo),
+                    FundingSource::Other => fen(row.other_hi, row.other_lo),
+                }),
                 gap: fen(row.gap_hi, row.gap_lo),
                 completed: fen(row.completed_hi, row.completed_lo),
             },

@@ -1,7 +1,12 @@
 //! Domain types: they know nothing of HTTP or SQL. Each value is checked once, by its
 //! constructor, at the edge; code that holds one never checks it again.
 
+pub mod actor;
+pub mod concurrency;
+pub mod error;
+pub mod funding;
 pub mod ids;
+pub mod input;
 pub mod lifecycle;
 pub mod listing;
 pub mod money;
@@ -14,6 +19,7 @@ pub mod summary;
 pub mod user;
 pub mod validation;
 
+pub use error::Error;
 pub use ids::{ApiKeyId, CategoryId, OrganizationId, PlanId, ProjectId, ReportId, UserId};
 pub use money::Money;
 pub use status::ProjectStatus;

@@ -17,6 +17,9 @@ pub struct Money(Decimal);
 /// amount fits an `i64` of fen with room for sums of many amounts.
 pub const MAX_INTEGER_DIGITS: usize = 15;
 
+/// The text of an amount as the contract states it.
+pub const PATTERN: &str = r"^[0-9]{1,15}(\.[0-9]{1,2})?$";
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MoneyError {
     #[error(

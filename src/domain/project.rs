@@ -1,8 +1,15 @@
+//! A project: as read, as written (registration and merge patch), its fields and the rules
+//! that span them.
+
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{FieldError, Money, OrganizationId, ProjectId, ProjectStatus};
+use super::{
+    FieldError, Money, OrganizationId, ProjectId, ProjectStatus,
+    funding::{FundingSources, Investment, InvestmentPatch},
+    input::{Integer, Patch},
+};
 
 /// A registered project as every reader sees it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -55,170 +62,46 @@ pub struct Project {
     pub updated_at: DateTime<Utc>,
 }
 
-/// The seven funding sources of a project (资金来源), each unset until entered.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct FundingSources {
-    pub central: Option<Money>,
-    pub municipal: Option<Money>,
-    pub county: Option<Money>,
-    pub special_bonds: Option<Money>,
-    pub social_capital: Option<Money>,
-    pub financial: Option<Money>,
-    pub other: Option<Money>,
+/// The fields of a project that a write can set. Who may change each is decided by one
+/// exhaustive match (`auth::policy::may_change`): a field added here without that decision
+/// does not compile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProjectField {
+    Name,
+    Description,
+    Location,
+    Scale,
+    LeadDepartment,
+    ImplementingOrg,
+    StartYear,
+    EndYear,
+    Investment,
+    NationalCode,
+    SourceRef,
+    Code,
+    Plan,
+    Category,
 }
 
-impl FundingSources {
-    /// The sources in the contract's order, with their field names.
-    pub fn named(&self) -> [(&'static str, Option<Money>); 7] {
-        [
-            ("central", self.central),
-            ("municipal", self.municipal),
-            ("county", self.county),
-            ("special_bonds", self.special_bonds),
-            ("social_capital", self.social_capital),
-            ("financial", self.financial),
-            ("other", self.other),
-        ]
-    }
-
-    /// The sum of the sources that are set (`0.00` when none is).
-    pub fn secured(&self) -> Money {
-        self.named()
-            .into_iter()
-            .filter_map(|(_, amount)| amount)
-            .sum()
-    }
-}
-
-/// Planned investment and its funding, in yuan; `secured` and `gap` are derived.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Investment {
-    /// 计划总投资
-    #[schema(value_type = Option<String>, example = "120000000.00")]
-    pub total: Option<Money>,
-    /// 中央资金
-    #[schema(value_type = Option<String>)]
-    pub central: Option<Money>,
-    /// 市级资金
-    #[schema(value_type = Option<String>)]
-    pub municipal: Option<Money>,
-    /// 县级财政
-    #[schema(value_type = Option<String>)]
-    pub county: Option<Money>,
-    /// 地方政府专项债券
-    #[schema(value_type = Option<String>)]
-    pub special_bonds: Option<Money>,
-    /// 社会资本
-    #[schema(value_type = Option<String>)]
-    pub social_capital: Option<Money>,
-    /// 金融机构
-    #[schema(value_type = Option<String>)]
-    pub financial: Option<Money>,
-    /// 其他
-    #[schema(value_type = Option<String>)]
-    pub other: Option<Money>,
-    /// Sum of the funding sources (read-only).
-    #[schema(value_type = String, example = "0.00")]
-    pub secured: Money,
-    /// `total − secured`; `null` while `total` is unset (read-only).
-    #[schema(value_type = Option<String>)]
-    pub gap: Option<Money>,
-}
-
-impl Investment {
-    pub fn new(total: Option<Money>, sources: FundingSources) -> Self {
-        let secured = sources.secured();
-        Self {
-            total,
-            central: sources.central,
-            municipal: sources.municipal,
-            county: sources.county,
-            special_bonds: sources.special_bonds,
-            social_capital: sources.social_capital,
-            financial: sources.financial,
-            other: sources.other,
-            secured,
-            gap: total.map(|total| total - secured),
+impl ProjectField {
+    /// The field's name in the API.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Name => "name",
+            Self::Description => "description",
+            Self::Location => "location",
+            Self::Scale => "scale",
+            Self::LeadDepartment => "lead_department",
+            Self::ImplementingOrg => "implementing_org",
+            Self::StartYear => "start_year",
+            Self::EndYear => "end_year",
+            Self::Investment => "investment",
+            Self::NationalCode => "national_code",
+            Self::SourceRef => "source_ref",
+            Self::Code => "code",
+            Self::Plan => "plan",
+            Self::Category => "category",
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn yuan(text: &str) -> Money {
-        Money::parse(text).unwrap()
-    }
-
-    #[test]
-    fn secured_is_the_exact_sum_of_the_sources_that_are_set() {
-        let sources = FundingSources {
-            central: Some(yuan("0.10")),
-            county: Some(yuan("0.20")),
-            other: Some(yuan("9999999999999.99")),
-            ..FundingSources::default()
-        };
-        let investment = Investment::new(Some(yuan("10000000000000.30")), sources);
-        assert_eq!(investment.secured, yuan("10000000000000.29"));
-        assert_eq!(investment.gap, Some(yuan("0.01")));
-    }
-
-    #[test]
-    fn sources_above_the_total_and_years_out_of_order_are_named() {
-        let details = ProjectDetails {
-            name: "洞鹿风电项目".into(),
-            start_year: Some(2024),
-            end_year: Some(2023),
-            total: Some(yuan("100.00")),
-            sources: FundingSources {
-                central: Some(yuan("60.00")),
-                county: Some(yuan("40.01")),
-                ..FundingSources::default()
-            },
-            ..ProjectDetails::default()
-        };
-        let fields: Vec<_> = details.check().into_iter().map(|e| e.field).collect();
-        assert_eq!(fields, ["end_year", "investment"]);
-    }
-
-    #[test]
-    fn national_codes_follow_the_platforms_pattern() {
-        assert!(is_national_code("2021-500235-44-01-123456"));
-        assert!(is_national_code("2021-500235-44-01-12345X"));
-        for bad in [
-            "2021-500235-44-01-1234567",
-            "2021-50023-44-01-123456",
-            "2021-500235-44-01-12345x",
-            "",
-        ] {
-            assert!(!is_national_code(bad), "{bad}");
-        }
-    }
-
-    #[test]
-    fn without_sources_secured_is_zero_and_without_total_gap_is_unset() {
-        let investment = Investment::new(None, FundingSources::default());
-        assert_eq!(investment.secured.to_string(), "0.00");
-        assert_eq!(investment.gap, None);
-    }
-}
-
-/// A project's code: the plan's prefix, the category's abbreviation and a sequence of at
-/// least three digits, e.g. `YY-LC-001`.
-pub fn project_code(plan_prefix: &str, category_abbreviation: &str, sequence: i32) -> String {
-    format!("{plan_prefix}-{category_abbreviation}-{sequence:03}")
-}
-
-#[cfg(test)]
-mod code_tests {
-    use super::project_code;
-
-    #[test]
-    fn codes_have_prefix_abbreviation_and_three_digit_sequence() {
-        assert_eq!(project_code("YY", "LC", 1), "YY-LC-001");
-        assert_eq!(project_code("YY", "POL", 82), "YY-POL-082");
-        assert_eq!(project_code("YY", "ECO", 1234), "YY-ECO-1234");
     }
 }
 
@@ -266,6 +149,26 @@ pub fn is_national_code(code: &str) -> bool {
         && digits(&parts[4][..5], 5)
         && parts[4].as_bytes()[5].is_ascii_alphanumeric()
         && !parts[4].as_bytes()[5].is_ascii_lowercase()
+}
+
+/// A project's code: the plan's prefix, the category's abbreviation and a sequence of at
+/// least three digits, e.g. `YY-LC-001`.
+pub fn project_code(plan_prefix: &str, category_abbreviation: &str, sequence: i32) -> String {
+    format!("{plan_prefix}-{category_abbreviation}-{sequence:03}")
+}
+
+/// A project code set by the plan office: 1–64 characters of letters, digits and `-`.
+pub fn parse_code(code: &str) -> Result<String, FieldError> {
+    let valid = (1..=64).contains(&code.len())
+        && code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    if valid {
+        Ok(code.to_owned())
+    } else {
+        Err(FieldError::new(
+            "code",
+            "must be 1 to 64 letters, digits or '-'",
+        ))
+    }
 }
 
 impl ProjectDetails {
@@ -328,18 +231,12 @@ impl ProjectDetails {
         }
         errors
     }
-}
 
-impl From<&Investment> for FundingSources {
-    fn from(investment: &Investment) -> Self {
-        FundingSources {
-            central: investment.central,
-            municipal: investment.municipal,
-            county: investment.county,
-            special_bonds: investment.special_bonds,
-            social_capital: investment.social_capital,
-            financial: investment.financial,
-            other: investment.other,
+    /// Applies the amounts of an investment patch.
+    fn apply_investment(&mut self, investment: InvestmentPatch) {
+        self.total = investment.total.apply(self.total);
+        for (source, patch) in investment.sources.iter() {
+            self.sources[source] = patch.apply(self.sources[source]);
         }
     }
 }
@@ -356,9 +253,300 @@ impl From<&Project> for ProjectDetails {
             start_year: project.start_year,
             end_year: project.end_year,
             total: project.investment.total,
-            sources: FundingSources::from(&project.investment),
+            sources: project.investment.sources,
             national_code: project.national_code.clone(),
             source_ref: project.source_ref.clone(),
         }
+    }
+}
+
+/// A project to register; it starts in `reserve`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewProject {
+    #[schema(example = "yunyang-eco-2021-2025", min_length = 1)]
+    pub plan: String,
+    #[schema(example = "low_carbon", min_length = 1)]
+    pub category: String,
+    #[schema(
+        example = "宝坪光伏二期项目",
+        min_length = 1,
+        max_length = 200,
+        pattern = r"\S"
+    )]
+    pub name: String,
+    #[serde(default)]
+    #[schema(max_length = 10000)]
+    pub description: String,
+    #[schema(max_length = 200)]
+    pub location: Option<String>,
+    #[schema(max_length = 200)]
+    pub scale: Option<String>,
+    /// Required: a department registers only projects it leads.
+    #[schema(value_type = String, format = Uuid)]
+    pub lead_department: OrganizationId,
+    /// A platform company registers only projects it implements.
+    #[schema(value_type = Option<String>, format = Uuid)]
+    pub implementing_org: Option<OrganizationId>,
+    #[schema(value_type = Option<i32>, minimum = 1900, maximum = 2100)]
+    pub start_year: Option<Integer>,
+    /// Not before `start_year`.
+    #[schema(value_type = Option<i32>, minimum = 1900, maximum = 2100)]
+    pub end_year: Option<Integer>,
+    #[schema(value_type = Option<super::funding::InvestmentInput>)]
+    pub investment: Option<InvestmentPatch>,
+    #[schema(pattern = r"^[0-9]{4}-[0-9]{6}-[0-9]{2}-[0-9]{2}-[0-9]{5}[0-9A-Z]$")]
+    pub national_code: Option<String>,
+    #[schema(max_length = 200)]
+    pub source_ref: Option<String>,
+}
+
+impl NewProject {
+    /// The details the new project starts with (checked by the registering operation).
+    pub fn details(&self) -> ProjectDetails {
+        let mut details = ProjectDetails {
+            name: self.name.clone(),
+            description: self.description.clone(),
+            location: optional_text(self.location.clone()),
+            scale: optional_text(self.scale.clone()),
+            lead_department: Some(self.lead_department),
+            implementing_org: self.implementing_org,
+            start_year: self.start_year.map(|year| year.0),
+            end_year: self.end_year.map(|year| year.0),
+            national_code: optional_text(self.national_code.clone()),
+            source_ref: optional_text(self.source_ref.clone()),
+            ..ProjectDetails::default()
+        };
+        if let Some(investment) = self.investment.clone() {
+            details.apply_investment(investment);
+        }
+        details
+    }
+}
+
+/// A JSON merge patch of a project (RFC 7396): members left out stay as they are, `null`
+/// removes a value. `lead_department`, `code`, `plan` and `category` are the plan office's;
+/// `implementing_org` also the lead department's. Computed fields are read-only.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectPatch {
+    #[serde(default)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 200, pattern = r"\S")]
+    pub name: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>, max_length = 10000)]
+    pub description: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>, max_length = 200)]
+    pub location: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>, max_length = 200)]
+    pub scale: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>, format = Uuid)]
+    pub lead_department: Patch<OrganizationId>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>, format = Uuid)]
+    pub implementing_org: Patch<OrganizationId>,
+    #[serde(default)]
+    #[schema(value_type = Option<i32>, minimum = 1900, maximum = 2100)]
+    pub start_year: Patch<Integer>,
+    #[serde(default)]
+    #[schema(value_type = Option<i32>, minimum = 1900, maximum = 2100)]
+    pub end_year: Patch<Integer>,
+    #[serde(default)]
+    #[schema(value_type = Option<InvestmentPatch>)]
+    pub investment: Patch<InvestmentPatch>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>, pattern = r"^[0-9]{4}-[0-9]{6}-[0-9]{2}-[0-9]{2}-[0-9]{5}[0-9A-Z]$")]
+    pub national_code: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>, max_length = 200)]
+    pub source_ref: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>, pattern = r"^[A-Za-z0-9-]{1,64}$")]
+    pub code: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>, min_length = 1)]
+    pub plan: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>, min_length = 1)]
+    pub category: Patch<String>,
+}
+
+impl ProjectPatch {
+    /// The fields the patch sets. Destructured without `..`, so that a member added to the
+    /// patch without being named here does not compile.
+    pub fn fields(&self) -> Vec<ProjectField> {
+        let Self {
+            name,
+            description,
+            location,
+            scale,
+            lead_department,
+            implementing_org,
+            start_year,
+            end_year,
+            investment,
+            national_code,
+            source_ref,
+            code,
+            plan,
+            category,
+        } = self;
+        [
+            (ProjectField::Name, name.is_present()),
+            (ProjectField::Description, description.is_present()),
+            (ProjectField::Location, location.is_present()),
+            (ProjectField::Scale, scale.is_present()),
+            (ProjectField::LeadDepartment, lead_department.is_present()),
+            (ProjectField::ImplementingOrg, implementing_org.is_present()),
+            (ProjectField::StartYear, start_year.is_present()),
+            (ProjectField::EndYear, end_year.is_present()),
+            (ProjectField::Investment, investment.is_present()),
+            (ProjectField::NationalCode, national_code.is_present()),
+            (ProjectField::SourceRef, source_ref.is_present()),
+            (ProjectField::Code, code.is_present()),
+            (ProjectField::Plan, plan.is_present()),
+            (ProjectField::Category, category.is_present()),
+        ]
+        .into_iter()
+        .filter_map(|(field, present)| present.then_some(field))
+        .collect()
+    }
+
+    /// The new code, if the patch sets one.
+    pub fn code(&self) -> Result<Option<String>, FieldError> {
+        match &self.code {
+            Patch::Value(code) => parse_code(code).map(Some),
+            _ => Ok(None),
+        }
+    }
+
+    /// The plan and category codes the project moves to, if the patch moves it.
+    pub fn placement<'a>(&'a self, current: &'a Project) -> Option<(&'a str, &'a str)> {
+        let pick = |patch: &'a Patch<String>, current: &'a str| match patch {
+            Patch::Value(code) => code.as_str(),
+            _ => current,
+        };
+        (self.plan.is_present() || self.category.is_present()).then(|| {
+            (
+                pick(&self.plan, &current.plan),
+                pick(&self.category, &current.category),
+            )
+        })
+    }
+
+    /// The details with the patch applied (checked by the updating operation); members
+    /// that cannot be removed are named.
+    pub fn apply(self, mut details: ProjectDetails) -> Result<ProjectDetails, Vec<FieldError>> {
+        let errors: Vec<FieldError> = [
+            ("name", &self.name),
+            ("code", &self.code),
+            ("plan", &self.plan),
+            ("category", &self.category),
+        ]
+        .into_iter()
+        .filter(|(_, patch)| **patch == Patch::Null)
+        .map(|(field, _)| FieldError::new(field, "cannot be removed"))
+        .collect();
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        if let Patch::Value(name) = self.name {
+            details.name = name;
+        }
+        details.description = self
+            .description
+            .apply(Some(details.description))
+            .unwrap_or_default();
+        details.location = optional_text(self.location.apply(details.location));
+        details.scale = optional_text(self.scale.apply(details.scale));
+        details.lead_department = self.lead_department.apply(details.lead_department);
+        details.implementing_org = self.implementing_org.apply(details.implementing_org);
+        details.start_year = self.start_year.map(|year| year.0).apply(details.start_year);
+        details.end_year = self.end_year.map(|year| year.0).apply(details.end_year);
+        details.national_code = optional_text(self.national_code.apply(details.national_code));
+        details.source_ref = optional_text(self.source_ref.apply(details.source_ref));
+        match self.investment {
+            Patch::Absent => {}
+            Patch::Null => details.apply_investment(InvestmentPatch::clear()),
+            Patch::Value(investment) => details.apply_investment(investment),
+        }
+        Ok(details)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::funding::FundingSource;
+
+    fn yuan(text: &str) -> Money {
+        Money::parse(text).unwrap()
+    }
+
+    #[test]
+    fn sources_above_the_total_and_years_out_of_order_are_named() {
+        let mut details = ProjectDetails {
+            name: "洞鹿风电项目".into(),
+            start_year: Some(2024),
+            end_year: Some(2023),
+            total: Some(yuan("100.00")),
+            ..ProjectDetails::default()
+        };
+        details.sources[FundingSource::Central] = Some(yuan("60.00"));
+        details.sources[FundingSource::County] = Some(yuan("40.01"));
+        let fields: Vec<_> = details.check().into_iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["end_year", "investment"]);
+    }
+
+    #[test]
+    fn national_codes_follow_the_platforms_pattern() {
+        assert!(is_national_code("2021-500235-44-01-123456"));
+        assert!(is_national_code("2021-500235-44-01-12345X"));
+        for bad in [
+            "2021-500235-44-01-1234567",
+            "2021-50023-44-01-123456",
+            "2021-500235-44-01-12345x",
+            "",
+        ] {
+            assert!(!is_national_code(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn codes_have_prefix_abbreviation_and_three_digit_sequence() {
+        assert_eq!(project_code("YY", "LC", 1), "YY-LC-001");
+        assert_eq!(project_code("YY", "POL", 82), "YY-POL-082");
+        assert_eq!(project_code("YY", "ECO", 1234), "YY-ECO-1234");
+    }
+
+    #[test]
+    fn a_patch_names_the_fields_it_sets() {
+        let patch: ProjectPatch =
+            serde_json::from_str(r#"{"scale": null, "investment": {"total": "1"}}"#).unwrap();
+        assert_eq!(
+            patch.fields(),
+            [ProjectField::Scale, ProjectField::Investment]
+        );
+    }
+
+    #[test]
+    fn a_null_investment_removes_every_amount_and_required_members_stay() {
+        let mut details = ProjectDetails {
+            name: "x".into(),
+            total: Some(yuan("5")),
+            ..ProjectDetails::default()
+        };
+        details.sources[FundingSource::Other] = Some(yuan("1"));
+        let patch: ProjectPatch = serde_json::from_str(r#"{"investment": null}"#).unwrap();
+        let patched = patch.apply(details.clone()).unwrap();
+        assert_eq!(
+            (patched.total, patched.sources.secured()),
+            (None, Money::ZERO)
+        );
+        let removal: ProjectPatch = serde_json::from_str(r#"{"name": null}"#).unwrap();
+        assert_eq!(removal.apply(details).unwrap_err()[0].field, "name");
     }
 }

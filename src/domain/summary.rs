@@ -7,7 +7,10 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{Money, OrganizationId, ProjectStatus};
+use super::{
+    Money, OrganizationId, ProjectStatus,
+    funding::{BySource, FundingSource},
+};
 
 /// Sums of one group of projects, in fen.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -17,7 +20,7 @@ pub struct Sums {
     pub total: i128,
     /// Each funding source: central, municipal, county, special bonds, social capital,
     /// financial, other.
-    pub sources: [i128; 7],
+    pub sources: BySource<i128>,
     /// `total − secured` of the projects that have a total.
     pub gap: i128,
     pub completed: i128,
@@ -27,15 +30,15 @@ impl Sums {
     fn add(&mut self, other: &Sums) {
         self.projects += other.projects;
         self.total += other.total;
-        for (sum, source) in self.sources.iter_mut().zip(other.sources) {
-            *sum += source;
+        for source in FundingSource::ALL {
+            self.sources[source] += other.sources[source];
         }
         self.gap += other.gap;
         self.completed += other.completed;
     }
 
     fn secured(&self) -> i128 {
-        self.sources.iter().sum()
+        self.sources.values().sum()
     }
 }
 
@@ -142,16 +145,6 @@ pub struct Summary {
     pub by_funding_source: Vec<SourceAmount>,
 }
 
-pub const SOURCES: [&str; 7] = [
-    "central",
-    "municipal",
-    "county",
-    "special_bonds",
-    "social_capital",
-    "financial",
-    "other",
-];
-
 /// A category of the plan, in the plan's order.
 pub struct CategoryInfo {
     pub code: String,
@@ -230,12 +223,12 @@ impl Summary {
                     amounts: Amounts::from(sums),
                 })
                 .collect(),
-            by_funding_source: SOURCES
+            by_funding_source: registered
+                .sources
                 .iter()
-                .enumerate()
-                .map(|(index, source)| SourceAmount {
-                    source,
-                    amount: Money::from_fen_sum(registered.sources[index]),
+                .map(|(source, fen)| SourceAmount {
+                    source: source.code(),
+                    amount: Money::from_fen_sum(*fen),
                 })
                 .collect(),
         }

@@ -4,21 +4,14 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use super::body;
+use super::{body, extract::path_id};
 use crate::{
-    auth::{Caller, api_key, policy},
-    db::{
-        self, Database,
-        api_keys::ApiKey,
-        audit::{self, Change},
-    },
+    auth::{Caller, policy},
+    db::{Database, api_keys::ApiKey},
     domain::ApiKeyId,
     error::{AppError, Problem},
+    ops::api_keys,
 };
-
-fn not_found(id: &str) -> AppError {
-    AppError::NotFound(format!("no active API key has the id {id}"))
-}
 
 /// All API keys, revoked ones included; never the keys themselves (plan office only).
 #[utoipa::path(get, path = "/api/v1/api-keys", operation_id = "api_keys_list", tag = "administration", security(("bearer" = [])),
@@ -27,9 +20,8 @@ fn not_found(id: &str) -> AppError {
         (status = 403, description = "not the plan office", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn list(database: web::Data<Database>, caller: Caller) -> Result<HttpResponse, AppError> {
-    policy::plan_office(&caller)?;
     let keys = database
-        .run(|conn| db::api_keys::list(conn).map_err(AppError::from))
+        .run(move |conn| api_keys::list(conn, &caller))
         .await?;
     Ok(HttpResponse::Ok().json(keys))
 }
@@ -71,27 +63,11 @@ pub async fn create(
     caller: Caller,
     request: web::Json<Value>,
 ) -> Result<HttpResponse, AppError> {
-    let creator = policy::plan_office(&caller)?.id;
+    policy::plan_office(&caller)?;
     let request: NewApiKey = body::parse(request)?;
-    let name = request.name.trim().to_owned();
-    if name.is_empty() || name.chars().count() > 200 {
-        return Err(AppError::validation(
-            "name",
-            "must be 1 to 200 characters, not blank",
-        ));
-    }
-    let (key, key_hash) = api_key::generate();
-    let actor = caller.actor();
-    let created = database
-        .write(move |conn| {
-            let created = db::api_keys::insert(conn, &name, &key_hash, creator)?;
-            audit::record(
-                conn,
-                &actor,
-                Change::new("api_key.create", "api_key", created.id).after(&created),
-            )?;
-            Ok::<_, AppError>(created)
-        })
+    let name = api_keys::parse_name(&request.name)?;
+    let (created, key) = database
+        .write(move |conn| api_keys::issue(conn, &caller, name))
         .await?;
     Ok(HttpResponse::Created()
         .insert_header((header::CACHE_CONTROL, "no-store"))
@@ -117,21 +93,9 @@ pub async fn revoke(
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     policy::plan_office(&caller)?;
-    let key_id: ApiKeyId = id.parse().map_err(|_| not_found(&id))?;
-    let actor = caller.actor();
+    let id: ApiKeyId = path_id(&id, api_keys::not_found)?;
     database
-        .write(move |conn| {
-            let before = db::api_keys::find(conn, key_id)?;
-            let after = db::api_keys::revoke(conn, key_id)?.ok_or_else(|| not_found(&id))?;
-            audit::record(
-                conn,
-                &actor,
-                Change::new("api_key.revoke", "api_key", key_id)
-                    .before(&before)
-                    .after(&after),
-            )?;
-            Ok::<_, AppError>(())
-        })
+        .write(move |conn| api_keys::revoke(conn, &caller, id))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -3,18 +3,19 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{
-    projects::{find_project, parse_project_id, parse_rfc3339},
-    query,
-};
+use super::{extract::path_id, query};
 use crate::{
     auth::{Caller, policy},
     db::{
-        self, Database,
+        Database,
         audit::{AuditEntry, AuditFilter},
     },
-    domain::listing::{PageLimit, decode_cursor, encode_cursor},
+    domain::{
+        Error,
+        listing::{PageLimit, decode_cursor, encode_cursor},
+    },
     error::{AppError, Problem},
+    ops::{self, audit::Position as After},
 };
 
 /// A page of audit entries, oldest first.
@@ -34,7 +35,7 @@ struct Position {
 fn page_params(
     request: &HttpRequest,
     filters: bool,
-) -> Result<(AuditFilter, PageLimit, Option<Position>), AppError> {
+) -> Result<(AuditFilter, PageLimit, Option<Position>), Error> {
     const PAGING: [&str; 2] = ["limit", "cursor"];
     const ALL: [&str; 7] = [
         "limit",
@@ -64,12 +65,12 @@ fn page_params(
             "actor" => filter.actor_id = Some(value),
             "since" => {
                 filter.since = errors
-                    .take(&name, parse_rfc3339(&value))
+                    .take(&name, query::parse_rfc3339(&value))
                     .map(|t| t.naive_utc())
             }
             _ => {
                 filter.until = errors
-                    .take(&name, parse_rfc3339(&value))
+                    .take(&name, query::parse_rfc3339(&value))
                     .map(|t| t.naive_utc())
             }
         }
@@ -78,16 +79,21 @@ fn page_params(
     Ok((filter, limit, position))
 }
 
+/// The page of entries `read` finds, with the cursor of the next one.
 async fn page(
     db: &Database,
-    filter: AuditFilter,
     limit: PageLimit,
     after: Option<Position>,
+    read: impl FnOnce(
+        &mut crate::db::DbConnection,
+        Option<After>,
+        u32,
+    ) -> Result<(Vec<AuditEntry>, bool), Error>
+    + Send
+    + 'static,
 ) -> Result<AuditPage, AppError> {
     let after = after.map(|position| (position.at.naive_utc(), position.id));
-    let (items, has_more) = db
-        .run(move |conn| db::audit::list(conn, &filter, after, limit.get()).map_err(AppError::from))
-        .await?;
+    let (items, has_more) = db.run(move |conn| read(conn, after, limit.get())).await?;
     let next_cursor = match items.last() {
         Some(last) if has_more => Some(encode_cursor(&Position {
             at: last.at,
@@ -121,7 +127,11 @@ pub async fn trail(
 ) -> Result<HttpResponse, AppError> {
     policy::read_audit(&caller)?;
     let (filter, limit, after) = page_params(&request, true)?;
-    Ok(HttpResponse::Ok().json(page(&db, filter, limit, after).await?))
+    let page = page(&db, limit, after, move |conn, after, limit| {
+        ops::audit::trail(conn, &caller, &filter, after, limit)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(page))
 }
 
 /// A project's audit entries (plan office and finance), oldest first.
@@ -144,14 +154,11 @@ pub async fn project_history(
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     policy::read_audit(&caller)?;
-    let project_id = parse_project_id(&id)?;
+    let id = path_id(&id, ops::projects::not_found)?;
     let (_, limit, after) = page_params(&request, false)?;
-    db.run(move |conn| find_project(conn, project_id).map(drop))
-        .await?;
-    let filter = AuditFilter {
-        entity_type: Some("project".to_owned()),
-        entity_id: Some(project_id.to_string()),
-        ..AuditFilter::default()
-    };
-    Ok(HttpResponse::Ok().json(page(&db, filter, limit, after).await?))
+    let page = page(&db, limit, after, move |conn, after, limit| {
+        ops::audit::project_history(conn, &caller, id, after, limit)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(page))
 }

@@ -3,17 +3,16 @@ use serde::Deserialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use super::body;
+use super::{body, extract::request_id};
 use crate::{
-    accounts::{self, LoginResponse},
-    auth::{self, Authenticator, Caller, password, policy},
-    db::{
-        self, Database,
-        audit::{self, Change},
-        users::UserChanges,
-    },
+    auth::{Caller, policy, token::TokenKeys},
+    db::Database,
     domain::user::{NewPassword, User},
     error::{AppError, Problem},
+    ops::{
+        sessions::{self, LoginResponse},
+        users,
+    },
 };
 
 #[derive(Deserialize, ToSchema)]
@@ -38,7 +37,7 @@ pub struct LoginRequest {
     ))]
 pub async fn login(
     database: web::Data<Database>,
-    authenticator: web::Data<Authenticator>,
+    keys: web::Data<TokenKeys>,
     request: HttpRequest,
     credentials: web::Json<Value>,
 ) -> Result<HttpResponse, AppError> {
@@ -48,13 +47,13 @@ pub async fn login(
         .peer_addr()
         .map(|peer| peer.ip().to_string())
         .unwrap_or_default();
-    let response = accounts::login(
+    let response = sessions::login(
         &database,
-        &authenticator,
+        &keys,
         credentials.username,
         credentials.password,
         address,
-        auth::request_id(&request),
+        request_id(&request),
     )
     .await?;
     Ok(HttpResponse::Ok()
@@ -69,11 +68,7 @@ pub async fn login(
         (status = 403, description = "API keys have no user", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn me(database: web::Data<Database>, caller: Caller) -> Result<HttpResponse, AppError> {
-    let id = policy::user(&caller)?.id;
-    let user = database
-        .run(move |conn| db::users::find(conn, id).map_err(AppError::from))
-        .await?
-        .ok_or(AppError::Unauthorized)?;
+    let user = database.run(move |conn| users::me(conn, &caller)).await?;
     Ok(HttpResponse::Ok().json(user))
 }
 
@@ -100,39 +95,10 @@ pub async fn change_password(
     caller: Caller,
     change: web::Json<Value>,
 ) -> Result<HttpResponse, AppError> {
-    let id = policy::user(&caller)?.id;
+    policy::user(&caller)?;
     let change: PasswordChange = body::parse(change)?;
     let new_password = NewPassword::parse(&change.new_password)
         .map_err(|why| AppError::validation("new_password", why))?;
-    let account = database
-        .run(move |conn| db::users::find_account(conn, id).map_err(AppError::from))
-        .await?
-        .ok_or(AppError::Unauthorized)?;
-    if !password::verify(change.current_password, Some(account.password_hash)).await {
-        return Err(AppError::validation(
-            "current_password",
-            "is not your current password",
-        ));
-    }
-    let new_hash = password::hash(&new_password).await?;
-    let actor = caller.actor();
-    database
-        .write(move |conn| {
-            db::users::update(
-                conn,
-                id,
-                UserChanges {
-                    password_hash: Some(new_hash),
-                    ..UserChanges::default()
-                },
-            )?;
-            audit::record(
-                conn,
-                &actor,
-                Change::new("user.password_change", "user", id),
-            )?;
-            Ok::<_, AppError>(())
-        })
-        .await?;
+    sessions::change_password(&database, &caller, change.current_password, new_password).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -4,7 +4,7 @@ use actix_web::web;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::error::AppError;
+use crate::domain::Error;
 
 pub const NUL_MESSAGE: &str = "must not contain the NUL character (U+0000)";
 
@@ -59,13 +59,13 @@ const READ_ONLY_FIELDS: &[&str] = &[
 
 /// Parses a JSON object body into `T` (which denies unknown fields): a wrong type, an
 /// unknown or read-only field is a 422 naming the field.
-pub fn parse<T: DeserializeOwned>(body: web::Json<Value>) -> Result<T, AppError> {
+pub fn parse<T: DeserializeOwned>(body: web::Json<Value>) -> Result<T, Error> {
     let value = body.into_inner();
     if !value.is_object() {
-        return Err(AppError::validation("body", "must be a JSON object"));
+        return Err(Error::validation("body", "must be a JSON object"));
     }
     if let Some(field) = nul_at(&value, "") {
-        return Err(AppError::validation(field, NUL_MESSAGE));
+        return Err(Error::validation(field, NUL_MESSAGE));
     }
     serde_path_to_error::deserialize(value).map_err(|error| {
         let path = error.path().to_string();
@@ -93,72 +93,14 @@ pub fn parse<T: DeserializeOwned>(body: web::Json<Value>) -> Result<T, AppError>
             } else {
                 "is not a field of this request"
             };
-            return AppError::validation(path.clone(), why);
+            return Error::validation(path.clone(), why);
         }
         if let Some(missing) = quoted("missing field `") {
-            return AppError::validation(within(&missing), "is required");
+            return Error::validation(within(&missing), "is required");
         }
         let field = if path == "." { "body".to_owned() } else { path };
-        AppError::validation(field, message)
+        Error::validation(field, message)
     })
-}
-
-/// A whole number from JSON: `82`, and also `82.0` or `8.2e1`, which JSON Schema counts as
-/// the integer 82 too. Anything with a fraction, or outside `i32`, is refused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Integer(pub i32);
-
-impl<'de> serde::Deserialize<'de> for Integer {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let invalid = || serde::de::Error::custom("must be a whole number");
-        let Value::Number(number) = Value::deserialize(deserializer)? else {
-            return Err(invalid());
-        };
-        let text = number.to_string();
-        let value = rust_decimal::Decimal::from_str_exact(&text)
-            .or_else(|_| rust_decimal::Decimal::from_scientific(&text))
-            .map_err(|_| invalid())?;
-        if !value.fract().is_zero() {
-            return Err(invalid());
-        }
-        rust_decimal::prelude::ToPrimitive::to_i32(&value)
-            .map(Integer)
-            .ok_or_else(invalid)
-    }
-}
-
-/// One member of a JSON merge patch (RFC 7396): absent leaves the value, `null` removes
-/// it, anything else replaces it. Use with `#[serde(default)]`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub enum Patch<T> {
-    #[default]
-    Absent,
-    Null,
-    Value(T),
-}
-
-impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for Patch<T> {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Ok(match Option::<T>::deserialize(deserializer)? {
-            Some(value) => Self::Value(value),
-            None => Self::Null,
-        })
-    }
-}
-
-impl<T> Patch<T> {
-    pub fn is_present(&self) -> bool {
-        !matches!(self, Self::Absent)
-    }
-
-    /// The patched value of an optional field.
-    pub fn apply(self, current: Option<T>) -> Option<T> {
-        match self {
-            Self::Absent => current,
-            Self::Null => None,
-            Self::Value(value) => Some(value),
-        }
-    }
 }
 
 #[cfg(test)]
@@ -186,22 +128,8 @@ mod tests {
 
     fn field_of(value: Value) -> (String, String) {
         match parse::<Outer>(web::Json(value)) {
-            Err(AppError::Validation(errors)) => {
-                (errors[0].field.clone(), errors[0].message.clone())
-            }
+            Err(Error::Validation(errors)) => (errors[0].field.clone(), errors[0].message.clone()),
             other => panic!("expected a validation error, got {other:?}"),
-        }
-    }
-
-    #[test]
-    fn integers_may_be_written_with_a_zero_fraction() {
-        let parse = |json: &str| serde_json::from_str::<Integer>(json).map(|i| i.0).ok();
-        assert_eq!(parse("82"), Some(82));
-        assert_eq!(parse("82.0"), Some(82));
-        assert_eq!(parse("8.2e1"), Some(82));
-        assert_eq!(parse("-5"), Some(-5));
-        for bad in ["82.5", "\"82\"", "3000000000", "1e100", "null"] {
-            assert_eq!(parse(bad), None, "{bad}");
         }
     }
 

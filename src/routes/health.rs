@@ -3,7 +3,7 @@ use diesel::connection::SimpleConnection;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::{db::Database, error::AppError};
+use crate::{db::Database, domain::Error, error::AppError};
 
 #[derive(Serialize, ToSchema)]
 pub struct Health {
@@ -26,10 +26,10 @@ pub async fn healthz() -> HttpResponse {
             content_type = "application/problem+json"),
     ))]
 pub async fn readyz(db: web::Data<Database>) -> Result<HttpResponse, AppError> {
-    db.run(|conn| conn.batch_execute("SELECT 1").map_err(AppError::from))
+    db.run(|conn| Ok::<_, Error>(conn.batch_execute("SELECT 1")?))
         .await
         .map_err(|error| match error {
-            AppError::Internal(cause) => AppError::Unavailable(cause.to_string()),
+            Error::Internal(cause) => Error::Unavailable(cause.to_string()),
             other => other,
         })?;
     Ok(HttpResponse::Ok().json(Health { status: "ready" }))

@@ -1,25 +1,18 @@
-use actix_web::{HttpRequest, HttpResponse, http::header, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::{
     body,
-    preconditions::IfMatch,
-    projects::{etag, find_project, of_project, parse_project_id},
+    extract::{if_match, path_id, with_etag},
 };
 use crate::{
     auth::{Caller, policy},
-    db::{
-        self, Database,
-        audit::{self, Change},
-    },
-    domain::{
-        ProjectStatus,
-        lifecycle::{self, Facts, Transition},
-        project::Project,
-    },
+    db::Database,
+    domain::{ProjectStatus, lifecycle::Transition, project::Project, status::UnknownStatus},
     error::{AppError, Problem},
+    ops::projects::{self, Move},
 };
 
 #[derive(Deserialize, ToSchema)]
@@ -57,67 +50,21 @@ pub async fn transition(
     move_request: web::Json<Value>,
 ) -> Result<HttpResponse, AppError> {
     policy::project_editor(&caller)?;
-    let project_id = parse_project_id(&id)?;
-    let if_match = IfMatch::from_request(&request);
+    let id = path_id(&id, projects::not_found)?;
+    let if_match = if_match(&request);
     let move_request: TransitionRequest = body::parse(move_request)?;
-    let to: ProjectStatus =
-        move_request
-            .to
-            .parse()
-            .map_err(|error: crate::domain::status::UnknownStatus| {
-                AppError::validation("to", error.to_string())
-            })?;
-    let note = move_request
-        .note
-        .map(|note| note.trim().to_owned())
-        .filter(|note| !note.is_empty());
+    let to: ProjectStatus = move_request
+        .to
+        .parse()
+        .map_err(|error: UnknownStatus| AppError::validation("to", error.to_string()))?;
+    let request = Move {
+        to,
+        note: move_request.note,
+    };
     let project = db
-        .write(move |conn| {
-            let current = find_project(conn, project_id)?;
-            let user = policy::change_project(&caller, &current)?;
-            let version = if_match.expect(current.version)?;
-            let from = current.status;
-            let kind = lifecycle::classify(from, to).ok_or_else(|| {
-                AppError::Conflict(format!("a project cannot move from {from} to {to}"))
-            })?;
-            policy::transition(user, kind)?;
-            let facts = Facts {
-                has_lead_department: current.lead_department.is_some(),
-                has_total: current.investment.total.is_some(),
-                has_start_year: current.start_year.is_some(),
-                has_end_year: current.end_year.is_some(),
-                has_completed_investment: current.completed_investment.to_fen() > 0,
-            };
-            let missing = lifecycle::missing(from, to, kind, facts, note.as_deref());
-            if !missing.is_empty() {
-                return Err(AppError::Validation(missing));
-            }
-            let moved = db::projects::change_status(
-                conn,
-                project_id,
-                version,
-                from,
-                to,
-                note.as_deref(),
-                Some(user.id.to_string()),
-            )?;
-            if !moved {
-                return Err(AppError::PreconditionFailed);
-            }
-            let updated = find_project(conn, project_id)?;
-            audit::record(
-                conn,
-                &caller.actor(),
-                Change::new("project.transition", "project", project_id)
-                    .before(&current)
-                    .after(&updated),
-            )?;
-            Ok(updated)
-        })
+        .write(move |conn| projects::transition(conn, &caller, id, &if_match, request))
         .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(header::ETag(etag(&project)))
-        .json(project))
+    Ok(with_etag(HttpResponse::Ok(), &project))
 }
 
 /// The project's lifecycle history, from its registration on.
@@ -133,6 +80,9 @@ pub async fn history(
     caller: Caller,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    policy::user(&caller)?;
-    of_project(&db, &id, db::projects::transitions).await
+    let id = path_id(&id, projects::not_found)?;
+    let history = db
+        .run(move |conn| projects::transitions(conn, &caller, id))
+        .await?;
+    Ok(HttpResponse::Ok().json(history))
 }

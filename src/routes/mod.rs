@@ -1,84 +1,116 @@
 //! HTTP handlers, one module per resource. A handler extracts, parses into domain types,
-//! calls one operation and maps the result; nothing else.
+//! calls one operation (`crate::ops`) and maps the result; nothing else. What several
+//! handlers share lives in [`extract`], [`body`] and [`query`].
+//!
+//! [`endpoints`] is the one list of what the API serves: [`configure`] serves it, and a
+//! test in `openapi` holds it equal to the contract, both ways.
 
 pub mod api_keys;
 pub mod audit;
 pub mod auth;
 pub mod body;
+pub mod extract;
 pub mod health;
 pub mod lifecycle;
 pub mod organizations;
 pub mod plans;
-pub mod preconditions;
 pub mod projects;
 pub mod query;
 pub mod reports;
 pub mod users;
 
-use actix_web::web;
+use actix_web::{FromRequest, Handler, Responder, Route, http::Method, web};
 
-use crate::openapi;
+/// One served operation: a method on a path pattern, and its handler.
+pub struct Endpoint {
+    pub method: Method,
+    pub path: &'static str,
+    route: Route,
+}
 
+fn endpoint<F, Args>(method: Method, path: &'static str, handler: F) -> Endpoint
+where
+    F: Handler<Args>,
+    Args: FromRequest + 'static,
+    F::Output: Responder + 'static,
+{
+    Endpoint {
+        route: web::route().method(method.clone()).to(handler),
+        method,
+        path,
+    }
+}
+
+/// Every operation the API serves.
+pub fn endpoints() -> Vec<Endpoint> {
+    use Method as M;
+    // Paths are written out whole, as the contract lists them.
+    vec![
+        endpoint(M::GET, "/healthz", health::healthz),
+        endpoint(M::GET, "/readyz", health::readyz),
+        endpoint(M::POST, "/api/v1/auth/login", auth::login),
+        endpoint(M::GET, "/api/v1/me", auth::me),
+        endpoint(M::POST, "/api/v1/me/password", auth::change_password),
+        endpoint(M::GET, "/api/v1/organizations", organizations::list),
+        endpoint(M::POST, "/api/v1/organizations", organizations::create),
+        endpoint(M::GET, "/api/v1/organizations/{id}", organizations::get),
+        endpoint(
+            M::PATCH,
+            "/api/v1/organizations/{id}",
+            organizations::update,
+        ),
+        endpoint(M::GET, "/api/v1/users", users::list),
+        endpoint(M::POST, "/api/v1/users", users::create),
+        endpoint(M::GET, "/api/v1/users/{id}", users::get),
+        endpoint(M::PATCH, "/api/v1/users/{id}", users::update),
+        endpoint(M::GET, "/api/v1/api-keys", api_keys::list),
+        endpoint(M::POST, "/api/v1/api-keys", api_keys::create),
+        endpoint(M::DELETE, "/api/v1/api-keys/{id}", api_keys::revoke),
+        endpoint(M::GET, "/api/v1/plans", plans::list),
+        endpoint(M::GET, "/api/v1/plans/{code}", plans::get),
+        endpoint(M::GET, "/api/v1/plans/{code}/categories", plans::categories),
+        endpoint(M::GET, "/api/v1/plans/{code}/summary", plans::summary),
+        endpoint(M::GET, "/api/v1/projects", projects::list),
+        endpoint(M::POST, "/api/v1/projects", projects::create),
+        endpoint(M::GET, "/api/v1/projects/{id}", projects::get),
+        endpoint(M::PATCH, "/api/v1/projects/{id}", projects::update),
+        endpoint(
+            M::GET,
+            "/api/v1/projects/{id}/transitions",
+            lifecycle::history,
+        ),
+        endpoint(
+            M::POST,
+            "/api/v1/projects/{id}/transitions",
+            lifecycle::transition,
+        ),
+        endpoint(M::GET, "/api/v1/projects/{id}/reports", reports::list),
+        endpoint(M::POST, "/api/v1/projects/{id}/reports", reports::create),
+        endpoint(
+            M::GET,
+            "/api/v1/projects/{id}/history",
+            audit::project_history,
+        ),
+        endpoint(M::PATCH, "/api/v1/reports/{id}", reports::correct),
+        endpoint(M::POST, "/api/v1/reports/{id}/review", reports::review),
+        endpoint(M::GET, "/api/v1/audit", audit::trail),
+    ]
+}
+
+/// Serves [`endpoints`], one resource per path (so that a method the path lacks is a 405
+/// with `Allow`, not a 404).
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/healthz").get(health::healthz))
-        .service(web::resource("/readyz").get(health::readyz))
-        .service(web::resource("/api/openapi.json").get(openapi::serve))
-        .service(web::resource("/docs").get(openapi::docs_redirect))
-        .service(openapi::docs())
-        .service(
-            web::scope("/api/v1")
-                .service(web::resource("/auth/login").post(auth::login))
-                .service(web::resource("/me").get(auth::me))
-                .service(web::resource("/me/password").post(auth::change_password))
-                .service(
-                    web::resource("/organizations")
-                        .get(organizations::list)
-                        .post(organizations::create),
-                )
-                .service(
-                    web::resource("/organizations/{id}")
-                        .get(organizations::get)
-                        .patch(organizations::update),
-                )
-                .service(web::resource("/users").get(users::list).post(users::create))
-                .service(
-                    web::resource("/users/{id}")
-                        .get(users::get)
-                        .patch(users::update),
-                )
-                .service(
-                    web::resource("/api-keys")
-                        .get(api_keys::list)
-                        .post(api_keys::create),
-                )
-                .service(web::resource("/api-keys/{id}").delete(api_keys::revoke))
-                .service(web::resource("/plans").get(plans::list))
-                .service(web::resource("/plans/{code}").get(plans::get))
-                .service(web::resource("/plans/{code}/categories").get(plans::categories))
-                .service(web::resource("/plans/{code}/summary").get(plans::summary))
-                .service(
-                    web::resource("/projects")
-                        .get(projects::list)
-                        .post(projects::create),
-                )
-                .service(
-                    web::resource("/projects/{id}")
-                        .get(projects::get)
-                        .patch(projects::update),
-                )
-                .service(
-                    web::resource("/projects/{id}/transitions")
-                        .get(lifecycle::history)
-                        .post(lifecycle::transition),
-                )
-                .service(
-                    web::resource("/projects/{id}/reports")
-                        .get(reports::list)
-                        .post(reports::create),
-                )
-                .service(web::resource("/projects/{id}/history").get(audit::project_history))
-                .service(web::resource("/reports/{id}").patch(reports::correct))
-                .service(web::resource("/reports/{id}/review").post(reports::review))
-                .service(web::resource("/audit").get(audit::trail)),
-        );
+    let mut resources: Vec<(&'static str, actix_web::Resource)> = Vec::new();
+    for Endpoint { path, route, .. } in endpoints() {
+        match resources.iter_mut().find(|(seen, _)| *seen == path) {
+            Some((_, resource)) => {
+                let taken = std::mem::replace(resource, web::resource(path));
+                *resource = taken.route(route);
+            }
+            None => resources.push((path, web::resource(path).route(route))),
+        }
+    }
+    for (_, resource) in resources {
+        cfg.service(resource);
+    }
 }

@@ -3,23 +3,14 @@ use serde::Deserialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use super::body;
+use super::{body, extract::path_id};
 use crate::{
     auth::{Caller, policy},
-    db::{
-        self, Database,
-        audit::{self, Change},
-    },
-    domain::{
-        OrganizationId,
-        organization::{Organization, OrganizationKind, parse_organization_name},
-    },
+    db::Database,
+    domain::organization::{Organization, OrganizationKind, parse_organization_name},
     error::{AppError, Problem},
+    ops::organizations,
 };
-
-fn not_found(id: &str) -> AppError {
-    AppError::NotFound(format!("no organization has the id {id}"))
-}
 
 /// All organizations (plan office only).
 #[utoipa::path(get, path = "/api/v1/organizations", operation_id = "organizations_list", tag = "administration", security(("bearer" = [])),
@@ -28,11 +19,10 @@ fn not_found(id: &str) -> AppError {
         (status = 403, description = "not the plan office", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn list(database: web::Data<Database>, caller: Caller) -> Result<HttpResponse, AppError> {
-    policy::plan_office(&caller)?;
-    let organizations = database
-        .run(|conn| db::organizations::list(conn).map_err(AppError::from))
+    let list = database
+        .run(move |conn| organizations::list(conn, &caller))
         .await?;
-    Ok(HttpResponse::Ok().json(organizations))
+    Ok(HttpResponse::Ok().json(list))
 }
 
 /// One organization (plan office only).
@@ -49,11 +39,10 @@ pub async fn get(
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     policy::plan_office(&caller)?;
-    let organization_id: OrganizationId = id.parse().map_err(|_| not_found(&id))?;
+    let id = path_id(&id, organizations::not_found)?;
     let organization = database
-        .run(move |conn| db::organizations::find(conn, organization_id).map_err(AppError::from))
-        .await?
-        .ok_or_else(|| not_found(&id))?;
+        .run(move |conn| organizations::find(conn, &caller, id))
+        .await?;
     Ok(HttpResponse::Ok().json(organization))
 }
 
@@ -88,23 +77,8 @@ pub async fn create(
     let request: NewOrganization = body::parse(request)?;
     let name =
         parse_organization_name(&request.name).map_err(|why| AppError::validation("name", why))?;
-    let actor = caller.actor();
     let organization = database
-        .write(move |conn| {
-            if db::organizations::find_by_name(conn, &name)?.is_some() {
-                return Err(AppError::Conflict(format!(
-                    "an organization is already named {name:?}"
-                )));
-            }
-            let organization = db::organizations::insert(conn, &name, request.kind)?;
-            audit::record(
-                conn,
-                &actor,
-                Change::new("organization.create", "organization", organization.id)
-                    .after(&organization),
-            )?;
-            Ok(organization)
-        })
+        .write(move |conn| organizations::create(conn, &caller, name, request.kind))
         .await?;
     Ok(HttpResponse::Created().json(organization))
 }
@@ -136,7 +110,7 @@ pub async fn update(
     request: web::Json<Value>,
 ) -> Result<HttpResponse, AppError> {
     policy::plan_office(&caller)?;
-    let organization_id: OrganizationId = id.parse().map_err(|_| not_found(&id))?;
+    let id = path_id(&id, organizations::not_found)?;
     let changes: OrganizationChanges = body::parse(request)?;
     let name = changes
         .name
@@ -144,30 +118,8 @@ pub async fn update(
         .map(parse_organization_name)
         .transpose()
         .map_err(|why| AppError::validation("name", why))?;
-    let actor = caller.actor();
     let organization = database
-        .write(move |conn| {
-            let before =
-                db::organizations::find(conn, organization_id)?.ok_or_else(|| not_found(&id))?;
-            if let Some(name) = &name {
-                let taken = db::organizations::find_by_name(conn, name)?;
-                if taken.is_some_and(|other| other.id != organization_id) {
-                    return Err(AppError::Conflict(format!(
-                        "an organization is already named {name:?}"
-                    )));
-                }
-            }
-            let after =
-                db::organizations::update(conn, organization_id, name.as_deref(), changes.active)?;
-            audit::record(
-                conn,
-                &actor,
-                Change::new("organization.update", "organization", organization_id)
-                    .before(&before)
-                    .after(&after),
-            )?;
-            Ok(after)
-        })
+        .write(move |conn| organizations::update(conn, &caller, id, name, changes.active))
         .await?;
     Ok(HttpResponse::Ok().json(organization))
 }

@@ -3,7 +3,10 @@ use actix_web::{HttpResponse, web};
 use crate::{
     auth::{Caller, policy},
     db::{self, Database},
-    domain::plan::{Category, Plan},
+    domain::{
+        Error,
+        plan::{Category, Plan},
+    },
     error::{AppError, Problem},
 };
 
@@ -13,14 +16,14 @@ async fn of_plan<T: serde::Serialize + Send + 'static>(
     code: String,
     read: fn(&mut db::DbConnection, &str) -> diesel::QueryResult<Option<T>>,
 ) -> Result<HttpResponse, AppError> {
-    let not_found = || AppError::NotFound(format!("no plan has the code {code:?}"));
+    let not_found = || AppError::not_found(format!("no plan has the code {code:?}"));
     // No plan code holds U+0000 (nor could PostgreSQL compare with one).
     if code.contains('\0') {
         return Err(not_found());
     }
     let lookup = code.clone();
     let found = db
-        .run(move |conn| read(conn, &lookup).map_err(AppError::from))
+        .run(move |conn| Ok::<_, Error>(read(conn, &lookup)?))
         .await?;
     let found = found.ok_or_else(not_found)?;
     Ok(HttpResponse::Ok().json(found))
@@ -35,7 +38,7 @@ async fn of_plan<T: serde::Serialize + Send + 'static>(
 pub async fn list(db: web::Data<Database>, caller: Caller) -> Result<HttpResponse, AppError> {
     policy::read_catalogue(&caller)?;
     let plans = db
-        .run(|conn| db::plans::list(conn).map_err(AppError::from))
+        .run(|conn| Ok::<_, Error>(db::plans::list(conn)?))
         .await?;
     Ok(HttpResponse::Ok().json(plans))
 }

@@ -1,26 +1,23 @@
 use actix_web::{HttpRequest, HttpResponse, http::header, web};
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::{
-    body::{self, Integer, Patch},
-    preconditions::IfMatch,
+    body,
+    extract::{if_match, path_id, with_etag},
     query,
 };
 use crate::{
     auth::{Caller, policy},
-    db::{
-        self, Database,
-        audit::{self, Change},
-    },
+    db::Database,
     domain::{
-        FieldError, Money, OrganizationId, ProjectId, ProjectStatus,
-        listing::{Cursor, PageLimit, ProjectFilter, ProjectSort, SearchText},
-        project::{FundingSources, Project, ProjectDetails, optional_text},
+        Error, ProjectStatus,
+        listing::{Cursor, SearchText},
+        project::{NewProject, Project, ProjectPatch},
     },
     error::{AppError, Problem},
+    ops::projects::{self, ListQuery},
 };
 
 /// A page of projects.
@@ -31,71 +28,50 @@ pub struct ProjectPage {
     pub next_cursor: Option<String>,
 }
 
-/// The list's query parameters, parsed.
-#[derive(Debug, Default)]
-struct ListParams {
-    filter: ProjectFilter,
-    sort: ProjectSort,
-    limit: PageLimit,
-    cursor: Option<Cursor>,
-}
-
-impl ListParams {
-    /// Parses the query string, naming every parameter that is wrong. Unknown parameters
-    /// are refused too, so that a misspelt filter never silently lists everything.
-    fn parse(query: &str) -> Result<Self, AppError> {
-        const KNOWN: [&str; 10] = [
-            "plan",
-            "category",
-            "status",
-            "lead_department",
-            "implementing_org",
-            "q",
-            "updated_since",
-            "sort",
-            "limit",
-            "cursor",
-        ];
-        let mut params = Self::default();
-        let mut errors = query::Errors::default();
-        let mut cursor_text = None;
-        for (name, value) in query::pairs(query, &KNOWN, &["status"], &mut errors) {
-            match name.as_str() {
-                "plan" => params.filter.plan = Some(value),
-                "category" => params.filter.category = Some(value),
-                "status" => params
-                    .filter
-                    .statuses
-                    .extend(errors.take(&name, value.parse::<ProjectStatus>())),
-                "lead_department" => {
-                    params.filter.lead_department = errors.take(&name, value.parse())
-                }
-                "implementing_org" => {
-                    params.filter.implementing_org = errors.take(&name, value.parse())
-                }
-                "q" => params.filter.text = errors.take(&name, SearchText::parse(&value)),
-                "updated_since" => {
-                    params.filter.updated_since = errors.take(&name, parse_rfc3339(&value))
-                }
-                "sort" => params.sort = errors.take(&name, value.parse()).unwrap_or_default(),
-                "limit" => params.limit = errors.take(&name, value.parse()).unwrap_or_default(),
-                _ => cursor_text = Some(value),
+/// Parses the list's query string, naming every parameter that is wrong. Unknown
+/// parameters are refused too, so that a misspelt filter never silently lists everything.
+fn parse_list_query(text: &str) -> Result<ListQuery, Error> {
+    const KNOWN: [&str; 10] = [
+        "plan",
+        "category",
+        "status",
+        "lead_department",
+        "implementing_org",
+        "q",
+        "updated_since",
+        "sort",
+        "limit",
+        "cursor",
+    ];
+    let mut params = ListQuery::default();
+    let mut errors = query::Errors::default();
+    let mut cursor_text = None;
+    for (name, value) in query::pairs(text, &KNOWN, &["status"], &mut errors) {
+        match name.as_str() {
+            "plan" => params.filter.plan = Some(value),
+            "category" => params.filter.category = Some(value),
+            "status" => params
+                .filter
+                .statuses
+                .extend(errors.take(&name, value.parse::<ProjectStatus>())),
+            "lead_department" => params.filter.lead_department = errors.take(&name, value.parse()),
+            "implementing_org" => {
+                params.filter.implementing_org = errors.take(&name, value.parse())
             }
+            "q" => params.filter.text = errors.take(&name, SearchText::parse(&value)),
+            "updated_since" => {
+                params.filter.updated_since = errors.take(&name, query::parse_rfc3339(&value))
+            }
+            "sort" => params.sort = errors.take(&name, value.parse()).unwrap_or_default(),
+            "limit" => params.limit = errors.take(&name, value.parse()).unwrap_or_default(),
+            _ => cursor_text = Some(value),
         }
-        if let Some(text) = cursor_text {
-            params.cursor = errors.take("cursor", Cursor::decode(&text, params.sort));
-        }
-        errors.finish()?;
-        Ok(params)
     }
-}
-
-/// RFC 3339; a `+` of the offset that arrived unencoded (read as a space) is taken back.
-pub fn parse_rfc3339(text: &str) -> Result<DateTime<Utc>, &'static str> {
-    DateTime::parse_from_rfc3339(text)
-        .or_else(|_| DateTime::parse_from_rfc3339(&text.replace(' ', "+")))
-        .map(|time| time.with_timezone(&Utc))
-        .map_err(|_| "must be an RFC 3339 time such as 2026-01-31T08:00:00+08:00")
+    if let Some(text) = cursor_text {
+        params.cursor = errors.take("cursor", Cursor::decode(&text, params.sort));
+    }
+    errors.finish()?;
+    Ok(params)
 }
 
 /// Lists projects, filtered and sorted, one page at a time.
@@ -129,28 +105,14 @@ pub async fn list(
     caller: Caller,
     request: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
-    policy::read_catalogue(&caller)?;
-    let params = ListParams::parse(request.query_string())?;
+    let query = parse_list_query(request.query_string())?;
     let page = db
-        .run(move |conn| {
-            db::projects::list(
-                conn,
-                &params.filter,
-                params.sort,
-                params.limit,
-                params.cursor.as_ref(),
-            )
-        })
+        .run(move |conn| projects::list(conn, &caller, &query))
         .await?;
     Ok(HttpResponse::Ok().json(ProjectPage {
         items: page.items,
         next_cursor: page.next_cursor.map(|cursor| cursor.encode()),
     }))
-}
-
-/// The `ETag` of a project: its version as a strong tag.
-pub fn etag(project: &Project) -> header::EntityTag {
-    header::EntityTag::new_strong(project.version.to_string())
 }
 
 /// One project, with its version as `ETag`.
@@ -167,110 +129,11 @@ pub async fn get(
     caller: Caller,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    policy::read_catalogue(&caller)?;
-    let project_id = parse_project_id(&id)?;
-    let project = db.run(move |conn| find_project(conn, project_id)).await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(header::ETag(etag(&project)))
-        .json(project))
-}
-
-/// Planned investment and funding sources as written by a client, in yuan: strings
-/// (`"1234.50"`) or exact JSON numbers, at most two decimals.
-#[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct InvestmentInput {
-    /// 计划总投资
-    #[schema(value_type = Option<String>, pattern = r"^[0-9]{1,15}(\.[0-9]{1,2})?$", example = "120000000.00")]
-    pub total: Option<Money>,
-    #[schema(value_type = Option<String>, pattern = r"^[0-9]{1,15}(\.[0-9]{1,2})?$")]
-    pub central: Option<Money>,
-    #[schema(value_type = Option<String>, pattern = r"^[0-9]{1,15}(\.[0-9]{1,2})?$")]
-    pub municipal: Option<Money>,
-    #[schema(value_type = Option<String>, pattern = r"^[0-9]{1,15}(\.[0-9]{1,2})?$")]
-    pub county: Option<Money>,
-    #[schema(value_type = Option<String>, pattern = r"^[0-9]{1,15}(\.[0-9]{1,2})?$")]
-    pub special_bonds: Option<Money>,
-    #[schema(value_type = Option<String>, pattern = r"^[0-9]{1,15}(\.[0-9]{1,2})?$")]
-    pub social_capital: Option<Money>,
-    #[schema(value_type = Option<String>, pattern = r"^[0-9]{1,15}(\.[0-9]{1,2})?$")]
-    pub financial: Option<Money>,
-    #[schema(value_type = Option<String>, pattern = r"^[0-9]{1,15}(\.[0-9]{1,2})?$")]
-    pub other: Option<Money>,
-}
-
-/// A project to register; it starts in `reserve`.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewProject {
-    #[schema(example = "yunyang-eco-2021-2025", min_length = 1)]
-    pub plan: String,
-    #[schema(example = "low_carbon", min_length = 1)]
-    pub category: String,
-    #[schema(
-        example = "宝坪光伏二期项目",
-        min_length = 1,
-        max_length = 200,
-        pattern = r"\S"
-    )]
-    pub name: String,
-    #[serde(default)]
-    #[schema(max_length = 10000)]
-    pub description: String,
-    #[schema(max_length = 200)]
-    pub location: Option<String>,
-    #[schema(max_length = 200)]
-    pub scale: Option<String>,
-    /// Required: a department registers only projects it leads.
-    #[schema(value_type = String, format = Uuid)]
-    pub lead_department: OrganizationId,
-    /// A platform company registers only projects it implements.
-    #[schema(value_type = Option<String>, format = Uuid)]
-    pub implementing_org: Option<OrganizationId>,
-    #[schema(value_type = Option<i32>, minimum = 1900, maximum = 2100)]
-    pub start_year: Option<Integer>,
-    /// Not before `start_year`.
-    #[schema(value_type = Option<i32>, minimum = 1900, maximum = 2100)]
-    pub end_year: Option<Integer>,
-    pub investment: Option<InvestmentInput>,
-    #[schema(pattern = r"^[0-9]{4}-[0-9]{6}-[0-9]{2}-[0-9]{2}-[0-9]{5}[0-9A-Z]$")]
-    pub national_code: Option<String>,
-    #[schema(max_length = 200)]
-    pub source_ref: Option<String>,
-}
-
-impl InvestmentInput {
-    fn sources(&self) -> FundingSources {
-        FundingSources {
-            central: self.central,
-            municipal: self.municipal,
-            county: self.county,
-            special_bonds: self.special_bonds,
-            social_capital: self.social_capital,
-            financial: self.financial,
-            other: self.other,
-        }
-    }
-}
-
-impl From<NewProject> for ProjectDetails {
-    fn from(request: NewProject) -> Self {
-        let investment = request.investment.unwrap_or_default();
-        ProjectDetails {
-            name: request.name,
-            description: request.description,
-            location: optional_text(request.location),
-            scale: optional_text(request.scale),
-            lead_department: Some(request.lead_department),
-            implementing_org: request.implementing_org,
-            start_year: request.start_year.map(|year| year.0),
-            end_year: request.end_year.map(|year| year.0),
-            total: investment.total,
-            sources: investment.sources(),
-            national_code: optional_text(request.national_code),
-            source_ref: optional_text(request.source_ref),
-        }
-    }
+    let id = path_id(&id, projects::not_found)?;
+    let project = db
+        .run(move |conn| projects::find(conn, &caller, id))
+        .await?;
+    Ok(with_etag(HttpResponse::Ok(), &project))
 }
 
 /// Registers a project (status `reserve`).
@@ -289,189 +152,13 @@ pub async fn create(
     request: web::Json<Value>,
 ) -> Result<HttpResponse, AppError> {
     policy::project_editor(&caller)?;
-    let request: NewProject = body::parse(request)?;
-    policy::create_project(&caller, request.lead_department, request.implementing_org)?;
-    let (plan, category) = (request.plan.clone(), request.category.clone());
-    let details = ProjectDetails::from(request);
-    let actor = caller.actor();
+    let new: NewProject = body::parse(request)?;
     let project = db
-        .write(move |conn| db::projects::register(conn, &plan, &category, details, &actor))
+        .write(move |conn| projects::create(conn, &caller, new))
         .await?;
-    Ok(HttpResponse::Created()
-        .insert_header(header::ETag(etag(&project)))
-        .insert_header((header::LOCATION, format!("/api/v1/projects/{}", project.id)))
-        .json(project))
-}
-
-/// Changes to investment, merged member by member; `null` removes an amount.
-#[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct InvestmentPatch {
-    #[serde(default)]
-    #[schema(value_type = Option<String>, pattern = r"^[0-9]{1,15}(\.[0-9]{1,2})?$")]
-    pub total: Patch<Money>,
-    #[serde(default)]
-    #[schema(value_type = Option<String>, pattern = r"^[0-9]{1,15}(\.[0-9]{1,2})?$")]
-    pub central: Patch<Money>,
-    #[serde(default)]
-    #[schema(value_type = Option<String>, pattern = r"^[0-9]{1,15}(\.[0-9]{1,2})?$")]
-    pub municipal: Patch<Money>,
-    #[serde(default)]
-    #[schema(value_type = Option<String>, pattern = r"^[0-9]{1,15}(\.[0-9]{1,2})?$")]
-    pub county: Patch<Money>,
-    #[serde(default)]
-    #[schema(value_type = Option<String>, pattern = r"^[0-9]{1,15}(\.[0-9]{1,2})?$")]
-    pub special_bonds: Patch<Money>,
-    #[serde(default)]
-    #[schema(value_type = Option<String>, pattern = r"^[0-9]{1,15}(\.[0-9]{1,2})?$")]
-    pub social_capital: Patch<Money>,
-    #[serde(default)]
-    #[schema(value_type = Option<String>, pattern = r"^[0-9]{1,15}(\.[0-9]{1,2})?$")]
-    pub financial: Patch<Money>,
-    #[serde(default)]
-    #[schema(value_type = Option<String>, pattern = r"^[0-9]{1,15}(\.[0-9]{1,2})?$")]
-    pub other: Patch<Money>,
-}
-
-/// A JSON merge patch of a project (RFC 7396): members left out stay as they are, `null`
-/// removes a value. `lead_department`, `code`, `plan` and `category` are the plan office's;
-/// `implementing_org` also the lead department's. Computed fields are read-only.
-#[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ProjectPatch {
-    #[serde(default)]
-    #[schema(value_type = Option<String>, min_length = 1, max_length = 200, pattern = r"\S")]
-    pub name: Patch<String>,
-    #[serde(default)]
-    #[schema(value_type = Option<String>, max_length = 10000)]
-    pub description: Patch<String>,
-    #[serde(default)]
-    #[schema(value_type = Option<String>, max_length = 200)]
-    pub location: Patch<String>,
-    #[serde(default)]
-    #[schema(value_type = Option<String>, max_length = 200)]
-    pub scale: Patch<String>,
-    #[serde(default)]
-    #[schema(value_type = Option<String>, format = Uuid)]
-    pub lead_department: Patch<OrganizationId>,
-    #[serde(default)]
-    #[schema(value_type = Option<String>, format = Uuid)]
-    pub implementing_org: Patch<OrganizationId>,
-    #[serde(default)]
-    #[schema(value_type = Option<i32>, minimum = 1900, maximum = 2100)]
-    pub start_year: Patch<Integer>,
-    #[serde(default)]
-    #[schema(value_type = Option<i32>, minimum = 1900, maximum = 2100)]
-    pub end_year: Patch<Integer>,
-    #[serde(default)]
-    #[schema(value_type = Option<InvestmentPatch>)]
-    pub investment: Patch<InvestmentPatch>,
-    #[serde(default)]
-    #[schema(value_type = Option<String>, pattern = r"^[0-9]{4}-[0-9]{6}-[0-9]{2}-[0-9]{2}-[0-9]{5}[0-9A-Z]$")]
-    pub national_code: Patch<String>,
-    #[serde(default)]
-    #[schema(value_type = Option<String>, max_length = 200)]
-    pub source_ref: Patch<String>,
-    #[serde(default)]
-    #[schema(value_type = Option<String>, pattern = r"^[A-Za-z0-9-]{1,64}$")]
-    pub code: Patch<String>,
-    #[serde(default)]
-    #[schema(value_type = Option<String>, min_length = 1)]
-    pub plan: Patch<String>,
-    #[serde(default)]
-    #[schema(value_type = Option<String>, min_length = 1)]
-    pub category: Patch<String>,
-}
-
-impl ProjectPatch {
-    /// The members the patch sets, by name.
-    fn present(&self) -> Vec<&'static str> {
-        [
-            ("name", self.name.is_present()),
-            ("description", self.description.is_present()),
-            ("location", self.location.is_present()),
-            ("scale", self.scale.is_present()),
-            ("lead_department", self.lead_department.is_present()),
-            ("implementing_org", self.implementing_org.is_present()),
-            ("start_year", self.start_year.is_present()),
-            ("end_year", self.end_year.is_present()),
-            ("investment", self.investment.is_present()),
-            ("national_code", self.national_code.is_present()),
-            ("source_ref", self.source_ref.is_present()),
-            ("code", self.code.is_present()),
-            ("plan", self.plan.is_present()),
-            ("category", self.category.is_present()),
-        ]
-        .into_iter()
-        .filter_map(|(name, present)| present.then_some(name))
-        .collect()
-    }
-
-    /// Applies the patch to `details`; members that cannot be removed are named.
-    fn apply(self, details: &mut ProjectDetails) -> Result<(), AppError> {
-        let mut errors = Vec::new();
-        let mut required = |field: &str| errors.push(FieldError::new(field, "cannot be removed"));
-        match self.name {
-            Patch::Value(name) => details.name = name,
-            Patch::Null => required("name"),
-            Patch::Absent => {}
-        }
-        for (field, patch) in [
-            ("code", &self.code),
-            ("plan", &self.plan),
-            ("category", &self.category),
-        ] {
-            if *patch == Patch::Null {
-                required(field);
-            }
-        }
-        if !errors.is_empty() {
-            return Err(AppError::Validation(errors));
-        }
-        details.description = self
-            .description
-            .apply(Some(details.description.clone()))
-            .unwrap_or_default();
-        details.location = optional_text(self.location.apply(details.location.take()));
-        details.scale = optional_text(self.scale.apply(details.scale.take()));
-        details.lead_department = self.lead_department.apply(details.lead_department);
-        details.implementing_org = self.implementing_org.apply(details.implementing_org);
-        details.start_year = self
-            .start_year
-            .apply(details.start_year.map(Integer))
-            .map(|year| year.0);
-        details.end_year = self
-            .end_year
-            .apply(details.end_year.map(Integer))
-            .map(|year| year.0);
-        details.national_code =
-            optional_text(self.national_code.apply(details.national_code.take()));
-        details.source_ref = optional_text(self.source_ref.apply(details.source_ref.take()));
-        let investment = match self.investment {
-            Patch::Absent => InvestmentPatch::default(),
-            Patch::Value(investment) => investment,
-            Patch::Null => InvestmentPatch {
-                total: Patch::Null,
-                central: Patch::Null,
-                municipal: Patch::Null,
-                county: Patch::Null,
-                special_bonds: Patch::Null,
-                social_capital: Patch::Null,
-                financial: Patch::Null,
-                other: Patch::Null,
-            },
-        };
-        let sources = &mut details.sources;
-        details.total = investment.total.apply(details.total);
-        sources.central = investment.central.apply(sources.central);
-        sources.municipal = investment.municipal.apply(sources.municipal);
-        sources.county = investment.county.apply(sources.county);
-        sources.special_bonds = investment.special_bonds.apply(sources.special_bonds);
-        sources.social_capital = investment.social_capital.apply(sources.social_capital);
-        sources.financial = investment.financial.apply(sources.financial);
-        sources.other = investment.other.apply(sources.other);
-        Ok(())
-    }
+    let mut created = HttpResponse::Created();
+    created.insert_header((header::LOCATION, format!("/api/v1/projects/{}", project.id)));
+    Ok(with_etag(created, &project))
 }
 
 /// Changes a project (JSON merge patch) if `If-Match` names its current version.
@@ -500,105 +187,13 @@ pub async fn update(
     patch: web::Json<Value>,
 ) -> Result<HttpResponse, AppError> {
     policy::project_editor(&caller)?;
-    let project_id = parse_project_id(&id)?;
-    let if_match = IfMatch::from_request(&request);
+    let id = path_id(&id, projects::not_found)?;
+    let if_match = if_match(&request);
     let patch: ProjectPatch = body::parse(patch)?;
     let project = db
-        .write(move |conn| {
-            let current = find_project(conn, project_id)?;
-            let user = policy::change_project(&caller, &current)?;
-            policy::change_fields(user, &patch.present())?;
-            let version = if_match.expect(current.version)?;
-            let placement = match (&patch.plan, &patch.category) {
-                (Patch::Absent, Patch::Absent) => None,
-                (plan, category) => {
-                    let plan = match plan {
-                        Patch::Value(plan) => plan.as_str(),
-                        _ => current.plan.as_str(),
-                    };
-                    let category = match category {
-                        Patch::Value(category) => category.as_str(),
-                        _ => current.category.as_str(),
-                    };
-                    Some(db::projects::placement(conn, plan, category)?)
-                }
-            };
-            let code = match &patch.code {
-                Patch::Value(code) => Some(parse_code(code)?),
-                _ => None,
-            };
-            let mut details = ProjectDetails::from(&current);
-            patch.apply(&mut details)?;
-            let errors = details.check();
-            if !errors.is_empty() {
-                return Err(AppError::Validation(errors));
-            }
-            db::projects::check_organizations(conn, &details)?;
-            let updated = db::projects::update(
-                conn,
-                project_id,
-                version,
-                &details,
-                placement,
-                code.as_deref(),
-            )?
-            .ok_or(AppError::PreconditionFailed)?;
-            audit::record(
-                conn,
-                &caller.actor(),
-                Change::new("project.update", "project", project_id)
-                    .before(&current)
-                    .after(&updated),
-            )?;
-            Ok(updated)
-        })
+        .write(move |conn| projects::update(conn, &caller, id, &if_match, patch))
         .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(header::ETag(etag(&project)))
-        .json(project))
-}
-
-/// A project code set by the plan office: 1–64 characters of letters, digits and `-`.
-fn parse_code(code: &str) -> Result<String, AppError> {
-    let valid = (1..=64).contains(&code.len())
-        && code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
-    if valid {
-        Ok(code.to_owned())
-    } else {
-        Err(AppError::validation(
-            "code",
-            "must be 1 to 64 letters, digits or '-'",
-        ))
-    }
-}
-
-pub fn parse_project_id(id: &str) -> Result<ProjectId, AppError> {
-    id.parse().map_err(|_| no_such_project(id))
-}
-
-fn no_such_project(id: impl std::fmt::Display) -> AppError {
-    AppError::NotFound(format!("no project has the id {id}"))
-}
-
-/// Answers with what `read` finds for the project `id` (a 404 when there is no project).
-pub async fn of_project<T: Serialize + Send + 'static>(
-    db: &Database,
-    id: &str,
-    read: fn(&mut db::DbConnection, ProjectId) -> diesel::QueryResult<T>,
-) -> Result<HttpResponse, AppError> {
-    let project_id = parse_project_id(id)?;
-    let found = db
-        .run(move |conn| {
-            find_project(conn, project_id)?;
-            Ok::<_, AppError>(read(conn, project_id)?)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(found))
-}
-
-/// The project, or a 404.
-pub fn find_project(conn: &mut db::DbConnection, id: ProjectId) -> Result<Project, AppError> {
-    db::projects::find(conn, id)?.ok_or_else(|| no_such_project(id))
+    Ok(with_etag(HttpResponse::Ok(), &project))
 }
 
 #[cfg(test)]
@@ -606,8 +201,8 @@ mod tests {
     use super::*;
 
     fn errors(query: &str) -> Vec<String> {
-        match ListParams::parse(query) {
-            Err(AppError::Validation(errors)) => {
+        match parse_list_query(query) {
+            Err(Error::Validation(errors)) => {
                 let mut fields: Vec<String> = errors.into_iter().map(|e| e.field).collect();
                 fields.sort();
                 fields
@@ -618,7 +213,7 @@ mod tests {
 
     #[test]
     fn status_repeats_and_every_other_parameter_is_single() {
-        let params = ListParams::parse("status=reserve&status=construction&limit=10").unwrap();
+        let params = parse_list_query("status=reserve&status=construction&limit=10").unwrap();
         assert_eq!(params.filter.statuses.len(), 2);
         assert_eq!(params.limit.get(), 10);
         assert_eq!(errors("limit=10&limit=20"), ["limit"]);
@@ -634,7 +229,7 @@ mod tests {
 
     #[test]
     fn updated_since_accepts_an_offset_whose_plus_was_not_encoded() {
-        let params = ListParams::parse("updated_since=2026-01-31T08:00:00+08:00").unwrap();
+        let params = parse_list_query("updated_since=2026-01-31T08:00:00+08:00").unwrap();
         assert_eq!(
             params.filter.updated_since.unwrap().to_rfc3339(),
             "2026-01-31T00:00:00+00:00"

@@ -1,6 +1,8 @@
 //! Reading query strings: known parameters only, each once unless it may repeat.
 
-use crate::{domain::FieldError, error::AppError};
+use chrono::{DateTime, Utc};
+
+use crate::domain::{Error, FieldError};
 
 /// The query's `(name, value)` pairs; unknown and repeated parameters go to `errors`
 /// instead (so that a misspelt filter never silently widens a list).
@@ -48,11 +50,19 @@ impl Errors {
         }
     }
 
-    pub fn finish(self) -> Result<(), AppError> {
+    pub fn finish(self) -> Result<(), Error> {
         if self.0.is_empty() {
             Ok(())
         } else {
-            Err(AppError::Validation(self.0))
+            Err(Error::Validation(self.0))
         }
     }
+}
+
+/// RFC 3339; a `+` of the offset that arrived unencoded (read as a space) is taken back.
+pub fn parse_rfc3339(text: &str) -> Result<DateTime<Utc>, &'static str> {
+    DateTime::parse_from_rfc3339(text)
+        .or_else(|_| DateTime::parse_from_rfc3339(&text.replace(' ', "+")))
+        .map(|time| time.with_timezone(&Utc))
+        .map_err(|_| "must be an RFC 3339 time such as 2026-01-31T08:00:00+08:00")
 }

@@ -3,35 +3,21 @@ use serde::Deserialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use super::{
-    body::{self, Integer},
-    projects::{find_project, of_project, parse_project_id},
-};
+use super::{body, extract::path_id};
 use crate::{
     auth::{Caller, policy},
-    db::{
-        self, Database,
-        audit::{self, Change},
-    },
+    db::Database,
     domain::{
-        Money, ProjectStatus, ReportId,
-        report::{Decision, Period, ProgressReport, ReportFigures, ReportStatus},
+        Money,
+        input::Integer,
+        report::{Decision, Period, ProgressReport, ReportFigures},
     },
     error::{AppError, Problem},
+    ops::{
+        self,
+        reports::{self as report_ops, Correction, Submission},
+    },
 };
-
-fn no_such_report(id: &str) -> AppError {
-    AppError::NotFound(format!("no report has the id {id}"))
-}
-
-fn checked(figures: ReportFigures) -> Result<ReportFigures, AppError> {
-    let errors = figures.check();
-    if errors.is_empty() {
-        Ok(figures)
-    } else {
-        Err(AppError::Validation(errors))
-    }
-}
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -71,43 +57,21 @@ pub async fn create(
     report: web::Json<Value>,
 ) -> Result<HttpResponse, AppError> {
     policy::project_editor(&caller)?;
-    let project_id = parse_project_id(&id)?;
+    let project_id = path_id(&id, ops::projects::not_found)?;
     let report: NewReport = body::parse(report)?;
     let period =
         Period::parse(&report.period).map_err(|why| AppError::validation("period", why))?;
-    let figures = checked(ReportFigures {
-        investment_completed: report.investment_completed,
-        physical_progress: report.physical_progress.0,
-        summary: report.summary,
-        issues: report.issues,
-    })?;
+    let submission = Submission {
+        period,
+        figures: ReportFigures {
+            investment_completed: report.investment_completed,
+            physical_progress: report.physical_progress.0,
+            summary: report.summary,
+            issues: report.issues,
+        },
+    };
     let created = db
-        .write(move |conn| {
-            let project = find_project(conn, project_id)?;
-            let user = policy::change_project(&caller, &project)?;
-            if !matches!(
-                project.status,
-                ProjectStatus::Preparation | ProjectStatus::Construction
-            ) {
-                return Err(AppError::Conflict(format!(
-                    "progress is reported for projects in preparation or construction, not {}",
-                    project.status
-                )));
-            }
-            if db::reports::exists(conn, project_id, &period)? {
-                return Err(AppError::Conflict(format!(
-                    "{} is reported already",
-                    period.as_str()
-                )));
-            }
-            let report = db::reports::insert(conn, project_id, &period, &figures, user.id)?;
-            audit::record(
-                conn,
-                &caller.actor(),
-                Change::new("report.create", "report", report.id).after(&report),
-            )?;
-            Ok(report)
-        })
+        .write(move |conn| report_ops::submit(conn, &caller, project_id, submission))
         .await?;
     Ok(HttpResponse::Created()
         .insert_header((
@@ -130,8 +94,11 @@ pub async fn list(
     caller: Caller,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    policy::user(&caller)?;
-    of_project(&db, &id, db::reports::list).await
+    let project_id = path_id(&id, ops::projects::not_found)?;
+    let reports = db
+        .run(move |conn| report_ops::list(conn, &caller, project_id))
+        .await?;
+    Ok(HttpResponse::Ok().json(reports))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -165,42 +132,16 @@ pub async fn correct(
     correction: web::Json<Value>,
 ) -> Result<HttpResponse, AppError> {
     policy::project_editor(&caller)?;
-    let report_id: ReportId = id.parse().map_err(|_| no_such_report(&id))?;
+    let id = path_id(&id, report_ops::not_found)?;
     let correction: ReportCorrection = body::parse(correction)?;
+    let correction = Correction {
+        investment_completed: correction.investment_completed,
+        physical_progress: correction.physical_progress.map(|progress| progress.0),
+        summary: correction.summary,
+        issues: correction.issues,
+    };
     let report = db
-        .write(move |conn| {
-            let current = db::reports::find(conn, report_id)?.ok_or_else(|| no_such_report(&id))?;
-            let project = find_project(conn, current.project_id)?;
-            let user = policy::change_project(&caller, &project)?;
-            if current.status != ReportStatus::Returned {
-                return Err(AppError::Conflict(format!(
-                    "the report is {}; only a returned one is corrected",
-                    current.status
-                )));
-            }
-            let figures = checked(ReportFigures {
-                investment_completed: correction
-                    .investment_completed
-                    .unwrap_or(current.investment_completed),
-                physical_progress: correction
-                    .physical_progress
-                    .map_or(current.physical_progress, |progress| progress.0),
-                summary: correction
-                    .summary
-                    .unwrap_or_else(|| current.summary.clone()),
-                issues: correction.issues.unwrap_or_else(|| current.issues.clone()),
-            })?;
-            let updated = db::reports::resubmit(conn, report_id, &figures, user.id)?
-                .ok_or_else(|| AppError::Conflict("the report changed meanwhile".to_owned()))?;
-            audit::record(
-                conn,
-                &caller.actor(),
-                Change::new("report.update", "report", report_id)
-                    .before(&current)
-                    .after(&updated),
-            )?;
-            Ok(updated)
-        })
+        .write(move |conn| report_ops::correct(conn, &caller, id, correction))
         .await?;
     Ok(HttpResponse::Ok().json(report))
 }
@@ -232,51 +173,14 @@ pub async fn review(
     review: web::Json<Value>,
 ) -> Result<HttpResponse, AppError> {
     policy::reviewer(&caller)?;
-    let report_id: ReportId = id.parse().map_err(|_| no_such_report(&id))?;
+    let id = path_id(&id, report_ops::not_found)?;
     let review: Review = body::parse(review)?;
-    let comment = review
-        .comment
-        .map(|comment| comment.trim().to_owned())
-        .filter(|c| !c.is_empty());
+    let review = report_ops::Review {
+        decision: review.decision,
+        comment: review.comment,
+    };
     let report = db
-        .write(move |conn| {
-            let current = db::reports::find(conn, report_id)?.ok_or_else(|| no_such_report(&id))?;
-            let user = policy::review(&caller, current.submitted_by)?;
-            let reviewed = db::reports::review(
-                conn,
-                report_id,
-                review.decision,
-                user.id,
-                comment.as_deref(),
-            )?
-            .ok_or_else(|| {
-                AppError::Conflict(format!(
-                    "the report is {}; only a submitted one is reviewed",
-                    current.status
-                ))
-            })?;
-            let actor = caller.actor();
-            audit::record(
-                conn,
-                &actor,
-                Change::new("report.review", "report", report_id)
-                    .before(&current)
-                    .after(&reviewed),
-            )?;
-            if review.decision == Decision::Accepted {
-                let before = find_project(conn, current.project_id)?;
-                db::reports::refresh_project_figures(conn, current.project_id)?;
-                let after = find_project(conn, current.project_id)?;
-                audit::record(
-                    conn,
-                    &actor,
-                    Change::new("project.figures", "project", current.project_id)
-                        .before(&before)
-                        .after(&after),
-                )?;
-            }
-            Ok::<_, AppError>(reviewed)
-        })
+        .write(move |conn| report_ops::review(conn, &caller, id, review))
         .await?;
     Ok(HttpResponse::Ok().json(report))
 }

@@ -3,25 +3,17 @@ use serde::Deserialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use super::body;
+use super::{body, extract::path_id};
 use crate::{
-    accounts,
     auth::{Caller, password, policy},
-    db::{
-        self, Database,
-        audit::{self, Change},
-        users::{NewUser as NewUserRecord, UserChanges},
-    },
+    db::Database,
     domain::{
-        FieldError, OrganizationId, UserId,
+        FieldError, OrganizationId,
         user::{NewPassword, Role, User, Username},
     },
     error::{AppError, Problem},
+    ops::users::{self, AccountChanges, NewAccount},
 };
-
-fn not_found(id: &str) -> AppError {
-    AppError::NotFound(format!("no user has the id {id}"))
-}
 
 /// All users (plan office only).
 #[utoipa::path(get, path = "/api/v1/users", operation_id = "users_list", tag = "administration", security(("bearer" = [])),
@@ -30,10 +22,7 @@ fn not_found(id: &str) -> AppError {
         (status = 403, description = "not the plan office", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn list(database: web::Data<Database>, caller: Caller) -> Result<HttpResponse, AppError> {
-    policy::plan_office(&caller)?;
-    let users = database
-        .run(|conn| db::users::list(conn).map_err(AppError::from))
-        .await?;
+    let users = database.run(move |conn| users::list(conn, &caller)).await?;
     Ok(HttpResponse::Ok().json(users))
 }
 
@@ -51,11 +40,10 @@ pub async fn get(
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     policy::plan_office(&caller)?;
-    let user_id: UserId = id.parse().map_err(|_| not_found(&id))?;
+    let id = path_id(&id, users::not_found)?;
     let user = database
-        .run(move |conn| db::users::find(conn, user_id).map_err(AppError::from))
-        .await?
-        .ok_or_else(|| not_found(&id))?;
+        .run(move |conn| users::find(conn, &caller, id))
+        .await?;
     Ok(HttpResponse::Ok().json(user))
 }
 
@@ -101,36 +89,17 @@ pub async fn create(
         .map_err(|why| errors.push(FieldError::new("password", why)))
         .ok();
     let (Some(username), Some(password)) = (username, password) else {
-        return Err(AppError::Validation(errors));
+        return Err(crate::domain::Error::Validation(errors).into());
     };
-    let password_hash = password::hash(&password).await?;
-    let actor = caller.actor();
+    let new = NewAccount {
+        username,
+        display_name: request.display_name,
+        password_hash: password::hash(&password).await?,
+        role: request.role,
+        organization_id: request.organization_id,
+    };
     let user = database
-        .write(move |conn| {
-            accounts::check_membership(conn, request.role, request.organization_id, "role")?;
-            if db::users::find_account_by_username(conn, username.as_str())?.is_some() {
-                return Err(AppError::Conflict(format!(
-                    "the username {:?} is taken",
-                    username.as_str()
-                )));
-            }
-            let user = db::users::insert(
-                conn,
-                &NewUserRecord {
-                    username: &username,
-                    display_name: request.display_name.trim(),
-                    password_hash: &password_hash,
-                    role: request.role,
-                    organization_id: request.organization_id,
-                },
-            )?;
-            audit::record(
-                conn,
-                &actor,
-                Change::new("user.create", "user", user.id).after(&user),
-            )?;
-            Ok(user)
-        })
+        .write(move |conn| users::create(conn, &caller, new))
         .await?;
     Ok(HttpResponse::Created().json(user))
 }
@@ -169,53 +138,24 @@ pub async fn update(
     request: web::Json<Value>,
 ) -> Result<HttpResponse, AppError> {
     let me = policy::plan_office(&caller)?.id;
-    let user_id: UserId = id.parse().map_err(|_| not_found(&id))?;
+    let id = path_id(&id, users::not_found)?;
     let update: UserUpdate = body::parse(request)?;
-    if user_id == me
-        && (update.active == Some(false)
-            || update.role.is_some_and(|role| role != Role::PlanOffice))
-    {
-        return Err(AppError::Conflict(
-            "you cannot deactivate or demote yourself; another plan office user can".to_owned(),
-        ));
-    }
-    let password_hash = match update.password {
-        Some(text) => {
-            let password =
-                NewPassword::parse(&text).map_err(|why| AppError::validation("password", why))?;
-            Some(password::hash(&password).await?)
-        }
-        None => None,
+    let mut changes = AccountChanges {
+        display_name: update.display_name,
+        role: update.role,
+        organization_id: update.organization_id,
+        active: update.active,
+        password_hash: None,
     };
-    let actor = caller.actor();
+    // Refused before the slow hashing of a new password.
+    users::self_demotion_refused(me, id, &changes)?;
+    if let Some(text) = update.password {
+        let password =
+            NewPassword::parse(&text).map_err(|why| AppError::validation("password", why))?;
+        changes.password_hash = Some(password::hash(&password).await?);
+    }
     let user = database
-        .write(move |conn| {
-            let before = db::users::find(conn, user_id)?.ok_or_else(|| not_found(&id))?;
-            if update.role.is_some() || update.organization_id.is_some() {
-                let role = update.role.unwrap_or(before.role);
-                let organization_id = update.organization_id.unwrap_or(before.organization_id);
-                accounts::check_membership(conn, role, organization_id, "role")?;
-            }
-            let after = db::users::update(
-                conn,
-                user_id,
-                UserChanges {
-                    display_name: update.display_name.map(|name| name.trim().to_owned()),
-                    role: update.role,
-                    organization_id: update.organization_id,
-                    active: update.active,
-                    password_hash,
-                },
-            )?;
-            audit::record(
-                conn,
-                &actor,
-                Change::new("user.update", "user", user_id)
-                    .before(&before)
-                    .after(&after),
-            )?;
-            Ok::<_, AppError>(after)
-        })
+        .write(move |conn| users::update(conn, &caller, id, changes))
         .await?;
     Ok(HttpResponse::Ok().json(user))
 }

@@ -1,8 +1,5 @@
 use diesel::prelude::*;
-use portfolio_registry::{
-    db::{schema::projects, seed},
-    seed::SeedSet,
-};
+use portfolio_registry::{db::schema::projects, ops::seed, seed::SeedSet};
 use reqwest::StatusCode;
 use serde_json::Value;
 

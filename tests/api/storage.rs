@@ -7,8 +7,8 @@ use portfolio_registry::{
         projects::{NewProject, insert},
         schema::{categories, plans},
     },
+    domain::Error,
     domain::{ProjectId, ProjectStatus, project::ProjectDetails},
-    error::AppError,
 };
 use reqwest::StatusCode;
 
@@ -33,7 +33,7 @@ fn risk_project(conn: &mut DbConnection, name: &str) -> QueryResult<NewProject> 
     })
 }
 
-fn register(conn: &mut DbConnection, name: &str) -> Result<ProjectId, AppError> {
+fn register(conn: &mut DbConnection, name: &str) -> Result<ProjectId, Error> {
     let new = risk_project(conn, name)?;
     Ok(insert(conn, &new, None, None)?)
 }
@@ -69,11 +69,11 @@ async fn concurrent_writers_all_succeed_with_distinct_codes(backend: Backend) {
 async fn a_failed_write_transaction_leaves_no_trace(backend: Backend) {
     let app = spawn_app_with(backend, |_| {}).await;
     let before = app.all_pages("limit=200").await;
-    let outcome: Result<(), AppError> = app
+    let outcome: Result<(), Error> = app
         .db
         .write(|conn| {
             register(conn, "半途失败的项目")?;
-            Err(AppError::Conflict("fails after the insert".to_owned()))
+            Err(Error::Conflict("fails after the insert".to_owned()))
         })
         .await;
     assert!(outcome.is_err());
