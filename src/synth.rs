@@ -128,17 +128,14 @@ pub fn generate(conn: &mut DbConnection, count: usize, force: bool) -> anyhow::R
     ops::seed::load(conn, &seeds())?;
     let plan_id = db::plans::find_id(conn, PLAN_CODE)?.context("the synthetic plan")?;
     let categories: Vec<(CategoryId, String, i32)> = categories::table
-        .filter(categories::plan_id.eq(plan_id.to_string()))
+        .filter(categories::plan_id.eq(plan_id))
         .order(categories::position.asc())
         .select((
             categories::id,
             categories::abbreviation,
             categories::last_seq,
         ))
-        .load::<(String, String, i32)>(conn)?
-        .into_iter()
-        .map(|(id, abbreviation, last)| Ok((id.parse()?, abbreviation, last)))
-        .collect::<anyhow::Result<_>>()?;
+        .load(conn)?;
     let organization = |conn: &mut DbConnection, name: &str| -> anyhow::Result<OrganizationId> {
         Ok(db::organizations::find_by_name(conn, name)?
             .context("a synthetic organization")?
@@ -243,7 +240,7 @@ pub fn generate(conn: &mut DbConnection, count: usize, force: bool) -> anyhow::R
     }
     conn.write_transaction(|conn| {
         for ((category_id, _, _), last) in categories.iter().zip(&sequences) {
-            diesel::update(categories::table.find(category_id.to_string()))
+            diesel::update(categories::table.find(category_id))
                 .set(categories::last_seq.eq(last))
                 .execute(conn)?;
         }

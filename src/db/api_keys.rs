@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{DbConnection, now, parse_stored, schema::api_keys, to_utc};
+use super::{DbConnection, now, schema::api_keys, to_utc};
 use crate::domain::{ApiKeyId, UserId};
 
 /// An API key as listed (the key itself is shown only once, at creation).
@@ -25,18 +25,18 @@ pub struct ApiKey {
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = api_keys)]
 struct ApiKeyRow {
-    id: String,
+    id: ApiKeyId,
     name: String,
-    created_by: String,
+    created_by: UserId,
     created_at: NaiveDateTime,
     revoked_at: Option<NaiveDateTime>,
 }
 
 fn into_api_key(row: ApiKeyRow) -> QueryResult<ApiKey> {
     Ok(ApiKey {
-        id: parse_stored(&row.id)?,
+        id: row.id,
         name: row.name,
-        created_by: parse_stored(&row.created_by)?,
+        created_by: row.created_by,
         created_at: to_utc(row.created_at),
         revoked_at: row.revoked_at.map(to_utc),
     })
@@ -54,7 +54,7 @@ pub fn list(conn: &mut DbConnection) -> QueryResult<Vec<ApiKey>> {
 
 pub fn find(conn: &mut DbConnection, id: ApiKeyId) -> QueryResult<Option<ApiKey>> {
     api_keys::table
-        .find(id.to_string())
+        .find(id)
         .select(ApiKeyRow::as_select())
         .first(conn)
         .optional()?
@@ -71,10 +71,10 @@ pub fn insert(
     let id = ApiKeyId::new_random();
     diesel::insert_into(api_keys::table)
         .values((
-            api_keys::id.eq(id.to_string()),
+            api_keys::id.eq(id),
             api_keys::name.eq(name),
             api_keys::key_hash.eq(key_hash),
-            api_keys::created_by.eq(created_by.to_string()),
+            api_keys::created_by.eq(created_by),
             api_keys::created_at.eq(now()),
         ))
         .execute(conn)?;
@@ -85,7 +85,7 @@ pub fn insert(
 pub fn revoke(conn: &mut DbConnection, id: ApiKeyId) -> QueryResult<Option<ApiKey>> {
     let revoked = diesel::update(
         api_keys::table
-            .find(id.to_string())
+            .find(id)
             .filter(api_keys::revoked_at.is_null()),
     )
     .set(api_keys::revoked_at.eq(now()))
@@ -102,8 +102,6 @@ pub fn find_active(conn: &mut DbConnection, key_hash: &str) -> QueryResult<Optio
         .filter(api_keys::key_hash.eq(key_hash))
         .filter(api_keys::revoked_at.is_null())
         .select(api_keys::id)
-        .first::<String>(conn)
-        .optional()?
-        .map(|id| parse_stored(&id))
-        .transpose()
+        .first(conn)
+        .optional()
 }

@@ -46,7 +46,7 @@ pub fn record(conn: &mut DbConnection, actor: &Actor, change: Change<'_>) -> Que
             audit_entries::actor_id.eq(&actor.id),
             audit_entries::actor_kind.eq(actor.kind.as_str()),
             audit_entries::actor_role.eq(actor.role.map(Role::as_str)),
-            audit_entries::organization_id.eq(actor.organization_id.map(|id| id.to_string())),
+            audit_entries::organization_id.eq(actor.organization_id),
             audit_entries::action.eq(change.action),
             audit_entries::entity_type.eq(change.entity_type),
             audit_entries::entity_id.eq(change.entity_id),

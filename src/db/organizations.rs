@@ -12,7 +12,7 @@ use crate::domain::{
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = organizations)]
 struct OrganizationRow {
-    id: String,
+    id: OrganizationId,
     name: String,
     kind: String,
     active: bool,
@@ -21,7 +21,7 @@ struct OrganizationRow {
 
 fn into_organization(row: OrganizationRow) -> QueryResult<Organization> {
     Ok(Organization {
-        id: parse_stored(&row.id)?,
+        id: row.id,
         name: row.name,
         kind: parse_stored(&row.kind)?,
         active: row.active,
@@ -41,7 +41,7 @@ pub fn list(conn: &mut DbConnection) -> QueryResult<Vec<Organization>> {
 
 pub fn find(conn: &mut DbConnection, id: OrganizationId) -> QueryResult<Option<Organization>> {
     organizations::table
-        .find(id.to_string())
+        .find(id)
         .select(OrganizationRow::as_select())
         .first(conn)
         .optional()?
@@ -83,7 +83,7 @@ pub fn insert(
     let id = OrganizationId::new_random();
     diesel::insert_into(organizations::table)
         .values((
-            organizations::id.eq(id.to_string()),
+            organizations::id.eq(id),
             organizations::name.eq(name),
             organizations::kind.eq(kind.as_str()),
             organizations::active.eq(true),
@@ -107,7 +107,7 @@ pub fn update(
         active: Option<bool>,
     }
     if name.is_some() || active.is_some() {
-        diesel::update(organizations::table.find(id.to_string()))
+        diesel::update(organizations::table.find(id))
             .set(Changes { name, active })
             .execute(conn)?;
     }

@@ -67,10 +67,8 @@ pub fn find_id(conn: &mut DbConnection, code: &str) -> QueryResult<Option<PlanId
     plans::table
         .filter(plans::code.eq(code))
         .select(plans::id)
-        .first::<String>(conn)
-        .optional()?
-        .map(|id| super::parse_stored(&id))
-        .transpose()
+        .first(conn)
+        .optional()
 }
 
 /// The plan's categories in the plan's order, each with the number of registered projects
@@ -79,17 +77,16 @@ pub fn categories(conn: &mut DbConnection, plan_code: &str) -> QueryResult<Optio
     let Some(plan_id) = find_id(conn, plan_code)? else {
         return Ok(None);
     };
-    let plan_id = plan_id.to_string();
-    let registered: HashMap<String, i64> = projects::table
-        .filter(projects::plan_id.eq(&plan_id))
+    let registered: HashMap<CategoryId, i64> = projects::table
+        .filter(projects::plan_id.eq(plan_id))
         .filter(projects::status.ne(ProjectStatus::Withdrawn.as_str()))
         .group_by(projects::category_id)
         .select((projects::category_id, diesel::dsl::count_star()))
-        .load::<(String, i64)>(conn)?
+        .load::<(CategoryId, i64)>(conn)?
         .into_iter()
         .collect();
     let rows = categories::table
-        .filter(categories::plan_id.eq(&plan_id))
+        .filter(categories::plan_id.eq(plan_id))
         .order(categories::position.asc())
         .select((
             categories::id,
@@ -98,7 +95,7 @@ pub fn categories(conn: &mut DbConnection, plan_code: &str) -> QueryResult<Optio
             categories::name_zh,
             categories::planned_count,
         ))
-        .load::<(String, String, String, String, i32)>(conn)?;
+        .load::<(CategoryId, String, String, String, i32)>(conn)?;
     Ok(Some(
         rows.into_iter()
             .map(
@@ -119,7 +116,7 @@ pub fn insert(conn: &mut DbConnection, plan: &PlanSeed) -> QueryResult<PlanId> {
     let id = PlanId::new_random();
     diesel::insert_into(plans::table)
         .values((
-            plans::id.eq(id.to_string()),
+            plans::id.eq(id),
             plans::code.eq(&plan.code),
             plans::code_prefix.eq(&plan.code_prefix),
             plans::title.eq(&plan.title),
@@ -145,8 +142,8 @@ pub fn insert_category(
     let id = CategoryId::new_random();
     diesel::insert_into(categories::table)
         .values((
-            categories::id.eq(id.to_string()),
-            categories::plan_id.eq(plan_id.to_string()),
+            categories::id.eq(id),
+            categories::plan_id.eq(plan_id),
             categories::code.eq(&category.code),
             categories::abbreviation.eq(&category.abbreviation),
             categories::name_zh.eq(&category.name_zh),

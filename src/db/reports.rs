@@ -16,34 +16,34 @@ use crate::domain::{
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = progress_reports)]
 struct ReportRow {
-    id: String,
-    project_id: String,
+    id: ReportId,
+    project_id: ProjectId,
     period: String,
     investment_completed_fen: i64,
     physical_progress: i32,
     summary: String,
     issues: String,
     status: String,
-    submitted_by: String,
+    submitted_by: UserId,
     submitted_at: NaiveDateTime,
-    reviewed_by: Option<String>,
+    reviewed_by: Option<UserId>,
     reviewed_at: Option<NaiveDateTime>,
     review_comment: Option<String>,
 }
 
 fn into_report(row: ReportRow) -> QueryResult<ProgressReport> {
     Ok(ProgressReport {
-        id: parse_stored(&row.id)?,
-        project_id: parse_stored(&row.project_id)?,
+        id: row.id,
+        project_id: row.project_id,
         period: row.period,
         investment_completed: Money::from_fen(row.investment_completed_fen),
         physical_progress: row.physical_progress,
         summary: row.summary,
         issues: row.issues,
         status: parse_stored(&row.status)?,
-        submitted_by: parse_stored(&row.submitted_by)?,
+        submitted_by: row.submitted_by,
         submitted_at: to_utc(row.submitted_at),
-        reviewed_by: row.reviewed_by.as_deref().map(parse_stored).transpose()?,
+        reviewed_by: row.reviewed_by,
         reviewed_at: row.reviewed_at.map(to_utc),
         review_comment: row.review_comment,
     })
@@ -51,7 +51,7 @@ fn into_report(row: ReportRow) -> QueryResult<ProgressReport> {
 
 pub fn find(conn: &mut DbConnection, id: ReportId) -> QueryResult<Option<ProgressReport>> {
     progress_reports::table
-        .find(id.to_string())
+        .find(id)
         .select(ReportRow::as_select())
         .first(conn)
         .optional()?
@@ -62,7 +62,7 @@ pub fn find(conn: &mut DbConnection, id: ReportId) -> QueryResult<Option<Progres
 /// A project's reports, by period.
 pub fn list(conn: &mut DbConnection, project_id: ProjectId) -> QueryResult<Vec<ProgressReport>> {
     progress_reports::table
-        .filter(progress_reports::project_id.eq(project_id.to_string()))
+        .filter(progress_reports::project_id.eq(project_id))
         .order(progress_reports::period.asc())
         .select(ReportRow::as_select())
         .load(conn)?
@@ -78,7 +78,7 @@ pub fn exists(
 ) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
         progress_reports::table
-            .filter(progress_reports::project_id.eq(project_id.to_string()))
+            .filter(progress_reports::project_id.eq(project_id))
             .filter(progress_reports::period.eq(period.as_str()))
             .select(progress_reports::id),
     ))
@@ -95,15 +95,15 @@ pub fn insert(
     let id = ReportId::new_random();
     diesel::insert_into(progress_reports::table)
         .values((
-            progress_reports::id.eq(id.to_string()),
-            progress_reports::project_id.eq(project_id.to_string()),
+            progress_reports::id.eq(id),
+            progress_reports::project_id.eq(project_id),
             progress_reports::period.eq(period.as_str()),
             progress_reports::investment_completed_fen.eq(figures.investment_completed.to_fen()),
             progress_reports::physical_progress.eq(figures.physical_progress),
             progress_reports::summary.eq(figures.summary.trim()),
             progress_reports::issues.eq(figures.issues.trim()),
             progress_reports::status.eq(ReportStatus::Submitted.as_str()),
-            progress_reports::submitted_by.eq(submitted_by.to_string()),
+            progress_reports::submitted_by.eq(submitted_by),
             progress_reports::submitted_at.eq(now()),
         ))
         .execute(conn)?;
@@ -120,7 +120,7 @@ pub fn resubmit(
 ) -> QueryResult<Option<ProgressReport>> {
     let changed = diesel::update(
         progress_reports::table
-            .filter(progress_reports::id.eq(id.to_string()))
+            .filter(progress_reports::id.eq(id))
             .filter(progress_reports::status.eq(ReportStatus::Returned.as_str())),
     )
     .set((
@@ -129,7 +129,7 @@ pub fn resubmit(
         progress_reports::summary.eq(figures.summary.trim()),
         progress_reports::issues.eq(figures.issues.trim()),
         progress_reports::status.eq(ReportStatus::Submitted.as_str()),
-        progress_reports::submitted_by.eq(submitted_by.to_string()),
+        progress_reports::submitted_by.eq(submitted_by),
         progress_reports::submitted_at.eq(now()),
         progress_reports::reviewed_by.eq(None::<String>),
         progress_reports::reviewed_at.eq(None::<NaiveDateTime>),
@@ -156,12 +156,12 @@ pub fn review(
     };
     let changed = diesel::update(
         progress_reports::table
-            .filter(progress_reports::id.eq(id.to_string()))
+            .filter(progress_reports::id.eq(id))
             .filter(progress_reports::status.eq(ReportStatus::Submitted.as_str())),
     )
     .set((
         progress_reports::status.eq(status.as_str()),
-        progress_reports::reviewed_by.eq(reviewer.to_string()),
+        progress_reports::reviewed_by.eq(reviewer),
         progress_reports::reviewed_at.eq(now()),
         progress_reports::review_comment.eq(comment),
     ))
@@ -177,10 +177,9 @@ pub fn review(
 /// and `progress_pct` (of the accepted report with the latest period), bumping its version.
 pub fn refresh_project_figures(conn: &mut DbConnection, project_id: ProjectId) -> QueryResult<()> {
     let accepted = progress_reports::table
-        .filter(progress_reports::project_id.eq(project_id.to_string()))
+        .filter(progress_reports::project_id.eq(project_id))
         .filter(progress_reports::status.eq(ReportStatus::Accepted.as_str()));
     let amounts: Vec<i64> = accepted
-        .clone()
         .select(progress_reports::investment_completed_fen)
         .load(conn)?;
     let completed: i64 = amounts.iter().sum();
@@ -189,7 +188,7 @@ pub fn refresh_project_figures(conn: &mut DbConnection, project_id: ProjectId) -
         .select(progress_reports::physical_progress)
         .first(conn)
         .optional()?;
-    diesel::update(projects::table.find(project_id.to_string()))
+    diesel::update(projects::table.find(project_id))
         .set((
             projects::completed_investment_fen.eq(completed),
             projects::progress_pct.eq(latest.unwrap_or(0)),

@@ -13,7 +13,7 @@ use super::{
     schema::{categories, organizations, plans},
 };
 use crate::domain::{
-    Money,
+    Money, OrganizationId, PlanId,
     funding::{BySource, FundingSource},
     summary::{CategoryInfo, Group, PlannedFigures, Summary, Sums},
 };
@@ -27,7 +27,7 @@ struct GroupRow {
     #[diesel(sql_type = Text)]
     status: String,
     #[diesel(sql_type = Nullable<Text>)]
-    lead_department_id: Option<String>,
+    lead_department_id: Option<OrganizationId>,
     #[diesel(sql_type = BigInt)]
     projects: i64,
     #[diesel(sql_type = BigInt)]
@@ -87,7 +87,7 @@ pub fn summary(conn: &mut DbConnection, plan_code: &str) -> QueryResult<Option<S
             plans::planned_project_count,
             plans::planned_investment_fen,
         ))
-        .first::<(String, i32, i64)>(conn)
+        .first::<(PlanId, i32, i64)>(conn)
         .optional()?
     else {
         return Ok(None);
@@ -97,18 +97,14 @@ pub fn summary(conn: &mut DbConnection, plan_code: &str) -> QueryResult<Option<S
          FROM plan_totals t JOIN categories c ON c.id = t.category_id \
          WHERE t.plan_id = $1 AND t.projects <> 0";
     let rows: Vec<GroupRow> = diesel::sql_query(query)
-        .bind::<Text, _>(&plan_id)
+        .bind::<Text, _>(plan_id)
         .load(conn)?;
     let mut groups = Vec::with_capacity(rows.len());
     for row in rows {
         groups.push(Group {
             category_code: row.category_code,
             status: parse_stored(&row.status)?,
-            lead_department: row
-                .lead_department_id
-                .as_deref()
-                .map(parse_stored)
-                .transpose()?,
+            lead_department: row.lead_department_id,
             sums: Sums {
                 projects: row.projects,
                 total: fen(row.total_hi, row.total_lo),
@@ -144,17 +140,17 @@ pub fn summary(conn: &mut DbConnection, plan_code: &str) -> QueryResult<Option<S
             planned_count,
         })
         .collect();
-    let department_ids: Vec<String> = groups
+    let department_ids: Vec<OrganizationId> = groups
         .iter()
-        .filter_map(|group| group.lead_department.map(|id| id.to_string()))
+        .filter_map(|group| group.lead_department)
         .collect();
     let mut names = BTreeMap::new();
     for (id, name) in organizations::table
         .filter(organizations::id.eq_any(department_ids))
         .select((organizations::id, organizations::name))
-        .load::<(String, String)>(conn)?
+        .load::<(OrganizationId, String)>(conn)?
     {
-        names.insert(parse_stored(&id)?, name);
+        names.insert(id, name);
     }
     Ok(Some(Summary::build(
         PlannedFigures {

@@ -12,12 +12,12 @@ use crate::domain::{
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = users)]
 struct UserRow {
-    id: String,
+    id: UserId,
     username: String,
     display_name: String,
     password_hash: String,
     role: String,
-    organization_id: String,
+    organization_id: OrganizationId,
     active: bool,
     token_version: i32,
     created_at: NaiveDateTime,
@@ -34,11 +34,11 @@ pub struct Account {
 fn into_account(row: UserRow) -> QueryResult<Account> {
     Ok(Account {
         user: User {
-            id: parse_stored(&row.id)?,
+            id: row.id,
             username: row.username,
             display_name: row.display_name,
             role: parse_stored(&row.role)?,
-            organization_id: parse_stored(&row.organization_id)?,
+            organization_id: row.organization_id,
             active: row.active,
             created_at: to_utc(row.created_at),
             updated_at: to_utc(row.updated_at),
@@ -50,7 +50,7 @@ fn into_account(row: UserRow) -> QueryResult<Account> {
 
 pub fn find_account(conn: &mut DbConnection, id: UserId) -> QueryResult<Option<Account>> {
     users::table
-        .find(id.to_string())
+        .find(id)
         .select(UserRow::as_select())
         .first(conn)
         .optional()?
@@ -109,12 +109,12 @@ pub fn insert(conn: &mut DbConnection, new: &NewUser<'_>) -> QueryResult<User> {
     let created_at = now();
     diesel::insert_into(users::table)
         .values((
-            users::id.eq(id.to_string()),
+            users::id.eq(id),
             users::username.eq(new.username.as_str()),
             users::display_name.eq(new.display_name),
             users::password_hash.eq(new.password_hash),
             users::role.eq(new.role.as_str()),
-            users::organization_id.eq(new.organization_id.to_string()),
+            users::organization_id.eq(new.organization_id),
             users::active.eq(true),
             users::token_version.eq(1),
             users::created_at.eq(created_at),
@@ -141,24 +141,24 @@ pub fn update(conn: &mut DbConnection, id: UserId, changes: UserChanges) -> Quer
     struct Changeset {
         display_name: Option<String>,
         role: Option<&'static str>,
-        organization_id: Option<String>,
+        organization_id: Option<OrganizationId>,
         active: Option<bool>,
         password_hash: Option<String>,
         updated_at: NaiveDateTime,
     }
     let password_changed = changes.password_hash.is_some();
-    diesel::update(users::table.find(id.to_string()))
+    diesel::update(users::table.find(id))
         .set(Changeset {
             display_name: changes.display_name,
             role: changes.role.map(Role::as_str),
-            organization_id: changes.organization_id.map(|id| id.to_string()),
+            organization_id: changes.organization_id,
             active: changes.active,
             password_hash: changes.password_hash,
             updated_at: now(),
         })
         .execute(conn)?;
     if password_changed {
-        diesel::update(users::table.find(id.to_string()))
+        diesel::update(users::table.find(id))
             .set(users::token_version.eq(users::token_version + 1))
             .execute(conn)?;
     }

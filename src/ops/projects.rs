@@ -198,19 +198,10 @@ impl BulkLoad {
             seed_key: project.seed_key,
         };
         let id = match &project.code {
-            Some(code) => projects::insert_with_code(
-                conn,
-                &row,
-                code,
-                Some(&project.note),
-                caller.user_id().map(|id| id.to_string()),
-            )?,
-            None => projects::insert(
-                conn,
-                &row,
-                Some(&project.note),
-                caller.user_id().map(|id| id.to_string()),
-            )?,
+            Some(code) => {
+                projects::insert_with_code(conn, &row, code, Some(&project.note), caller.user_id())?
+            }
+            None => projects::insert(conn, &row, Some(&project.note), caller.user_id())?,
         };
         record_creation(conn, &caller.actor(), id)?;
         Ok(id)
@@ -251,7 +242,7 @@ pub fn create(conn: &mut DbConnection, caller: &Caller, new: NewProject) -> Resu
         details,
         seed_key: None,
     };
-    let id = projects::insert(conn, &row, None, caller.user_id().map(|id| id.to_string()))?;
+    let id = projects::insert(conn, &row, None, caller.user_id())?;
     record_creation(conn, &caller.actor(), id)
 }
 
@@ -330,15 +321,8 @@ pub fn transition(
         has_completed_investment: current.completed_investment.to_fen() > 0,
     };
     Error::check(lifecycle::missing(from, to, kind, facts, note.as_deref()))?;
-    let moved = projects::change_status(
-        conn,
-        id,
-        version,
-        from,
-        to,
-        note.as_deref(),
-        Some(user.id.to_string()),
-    )?;
+    let moved =
+        projects::change_status(conn, id, version, from, to, note.as_deref(), Some(user.id))?;
     if !moved {
         return Err(Error::Stale);
     }

@@ -12,6 +12,7 @@ mod contract;
 mod editing;
 mod errors;
 mod health;
+mod layers;
 mod lifecycle;
 mod migrations;
 mod plans;
