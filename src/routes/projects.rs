@@ -267,7 +267,8 @@ impl From<NewProject> for ProjectDetails {
             end_year: request.end_year.map(|year| year.0),
             total: investment.total,
             sources: investment.sources(),
-            national_code: optional_text(request.national_code),
+            // Taken as written: a code with a space around it is malformed, not trimmed.
+            national_code: request.national_code,
             source_ref: optional_text(request.source_ref),
         }
     }
@@ -444,8 +445,8 @@ impl ProjectPatch {
             .end_year
             .apply(details.end_year.map(Integer))
             .map(|year| year.0);
-        details.national_code =
-            optional_text(self.national_code.apply(details.national_code.take()));
+        // Taken as written: a code with a space around it is malformed, not trimmed.
+        details.national_code = self.national_code.apply(details.national_code.take());
         details.source_ref = optional_text(self.source_ref.apply(details.source_ref.take()));
         let investment = match self.investment {
             Patch::Absent => InvestmentPatch::default(),
