@@ -24,18 +24,71 @@ pub enum DatabaseUrl {
     Sqlite(PathBuf),
 }
 
+/// A `DATABASE_URL` the service does not understand. It is refused at start: taken as a
+/// SQLite file path, it would silently create a new, empty database named after it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DatabaseUrlError {
+    /// Another scheme (`mysql://…`, a misspelt `postgress://…`); shown without a password.
+    #[error(
+        "must be a postgres:// or postgresql:// URL, or a SQLite file path (optionally after sqlite: or sqlite://), not {0:?}"
+    )]
+    UnknownScheme(String),
+    /// Not shown: its `password=` would be printed.
+    #[error(
+        "must be a postgres:// or postgresql:// URL, or a SQLite file path, not a libpq key=value string: write it as postgres://user@host:5432/dbname"
+    )]
+    KeyValue,
+    #[error("names no SQLite file after {0:?}")]
+    NoFile(&'static str),
+}
+
 impl DatabaseUrl {
-    /// `postgres://…` or `postgresql://…` selects PostgreSQL; anything else is a SQLite
-    /// file path, optionally written `sqlite://path` or `sqlite:path`.
-    pub fn parse(url: &str) -> Self {
+    /// `postgres://…` or `postgresql://…` selects PostgreSQL; `sqlite://path`,
+    /// `sqlite:path` or a plain path a SQLite file. Any other `scheme://…`, and a libpq
+    /// `key=value` string, is refused.
+    pub fn parse(url: &str) -> Result<Self, DatabaseUrlError> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            return Self::Postgres(url.to_owned());
+            return Ok(Self::Postgres(url.to_owned()));
         }
-        let path = url
-            .strip_prefix("sqlite://")
-            .or_else(|| url.strip_prefix("sqlite:"))
-            .unwrap_or(url);
-        Self::Sqlite(PathBuf::from(path))
+        for prefix in ["sqlite://", "sqlite:"] {
+            if let Some(path) = url.strip_prefix(prefix) {
+                return match path {
+                    "" => Err(DatabaseUrlError::NoFile(prefix)),
+                    path => Ok(Self::Sqlite(PathBuf::from(path))),
+                };
+            }
+        }
+        if url.contains("://") {
+            return Err(DatabaseUrlError::UnknownScheme(without_password(url)));
+        }
+        if is_libpq_key_value(url) {
+            return Err(DatabaseUrlError::KeyValue);
+        }
+        Ok(Self::Sqlite(PathBuf::from(url)))
+    }
+}
+
+/// Whether `text` begins like a libpq connection string, `host=db dbname=registry`: a
+/// keyword, then `=`. A file path begins with a name that holds other characters (`.`,
+/// `/`) or no `=` at all; a file whose name is a bare word and `=` is written `./a=b.db`.
+fn is_libpq_key_value(text: &str) -> bool {
+    text.split_once('=').is_some_and(|(keyword, _)| {
+        let keyword = keyword.trim();
+        !keyword.is_empty()
+            && keyword
+                .bytes()
+                .all(|b| b.is_ascii_alphabetic() || b == b'_')
+    })
+}
+
+/// The URL with whatever stands between `scheme://` and the last `@` (user and password)
+/// shown as `***`.
+fn without_password(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            format!("{}***{}", &url[..scheme_end + 3], &url[at..])
+        }
+        _ => url.to_owned(),
     }
 }
 
@@ -43,12 +96,7 @@ impl DatabaseUrl {
 impl fmt::Display for DatabaseUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Postgres(url) => match (url.find("://"), url.rfind('@')) {
-                (Some(scheme_end), Some(at)) if at > scheme_end => {
-                    write!(f, "{}***{}", &url[..scheme_end + 3], &url[at..])
-                }
-                _ => f.write_str(url),
-            },
+            Self::Postgres(url) => f.write_str(&without_password(url)),
             Self::Sqlite(path) => write!(f, "sqlite:{}", path.display()),
         }
     }
@@ -170,27 +218,90 @@ mod tests {
     fn the_scheme_selects_the_backend() {
         assert_eq!(
             DatabaseUrl::parse("postgres://u:p@db/registry"),
-            DatabaseUrl::Postgres("postgres://u:p@db/registry".into())
+            Ok(DatabaseUrl::Postgres("postgres://u:p@db/registry".into()))
         );
         assert!(matches!(
             DatabaseUrl::parse("postgresql://db/registry"),
-            DatabaseUrl::Postgres(_)
+            Ok(DatabaseUrl::Postgres(_))
         ));
+        for (url, path) in [
+            ("./data/registry.db", "./data/registry.db"),
+            ("/tmp/x.db", "/tmp/x.db"),
+            ("registry.db", "registry.db"),
+            ("data/reg=1.db", "data/reg=1.db"),
+            ("sqlite://data/r.db", "data/r.db"),
+            ("sqlite:data/r.db", "data/r.db"),
+            ("sqlite:///tmp/r.db", "/tmp/r.db"),
+            ("sqlite:host=db.db", "host=db.db"),
+        ] {
+            assert_eq!(
+                DatabaseUrl::parse(url),
+                Ok(DatabaseUrl::Sqlite(PathBuf::from(path))),
+                "{url}"
+            );
+        }
+    }
+
+    /// Each of these once became a SQLite file named after it.
+    #[test]
+    fn another_scheme_or_a_libpq_string_is_refused_rather_than_taken_for_a_file() {
         for url in [
-            "./data/registry.db",
-            "sqlite://data/r.db",
-            "sqlite:data/r.db",
+            "postgress://db/registry",
+            "mysql://db/registry",
+            "mariadb://db/registry",
+            "Postgres://db/registry",
+            "file:///tmp/registry.db",
+            " postgres://db/registry",
         ] {
             assert!(
-                matches!(DatabaseUrl::parse(url), DatabaseUrl::Sqlite(_)),
+                matches!(
+                    DatabaseUrl::parse(url),
+                    Err(DatabaseUrlError::UnknownScheme(_))
+                ),
+                "{url}"
+            );
+        }
+        for url in [
+            "host=localhost dbname=registry",
+            "dbname=registry",
+            "host = db port=5432 password=s3cret",
+        ] {
+            assert_eq!(
+                DatabaseUrl::parse(url),
+                Err(DatabaseUrlError::KeyValue),
+                "{url}"
+            );
+        }
+        for url in ["sqlite:", "sqlite://"] {
+            assert!(
+                matches!(DatabaseUrl::parse(url), Err(DatabaseUrlError::NoFile(_))),
                 "{url}"
             );
         }
     }
 
     #[test]
+    fn a_refused_url_names_the_accepted_forms_without_its_password() {
+        let error = DatabaseUrl::parse("mysql://user:pw@host/db").unwrap_err();
+        let message = error.to_string();
+        assert!(message.contains("\"mysql://***@host/db\""), "{message}");
+        assert!(!message.contains("pw"), "{message}");
+        for form in [
+            "postgres://",
+            "postgresql://",
+            "SQLite file path",
+            "sqlite:",
+        ] {
+            assert!(message.contains(form), "{message}");
+        }
+        let error = DatabaseUrl::parse("host=db user=u password=s3cret").unwrap_err();
+        assert!(!error.to_string().contains("s3cret"), "{error}");
+        assert!(error.to_string().contains("postgres://"), "{error}");
+    }
+
+    #[test]
     fn display_hides_the_password() {
-        let url = DatabaseUrl::parse("postgres://registry:s3cret@db:5432/registry");
+        let url = DatabaseUrl::parse("postgres://registry:s3cret@db:5432/registry").unwrap();
         assert_eq!(url.to_string(), "postgres://***@db:5432/registry");
     }
 }
