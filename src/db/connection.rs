@@ -6,7 +6,7 @@ use std::{
     path::PathBuf,
     sync::{
         Arc,
-        atomic::{AtomicU64, Ordering},
+        atomic::{AtomicBool, AtomicU64, Ordering},
     },
 };
 
@@ -122,10 +122,16 @@ const POSTGRES_SETTINGS: &str = "SET plan_cache_mode = force_generic_plan";
 /// Every connection counts the statements it runs into one counter shared by the pool
 /// (so tests and benchmarks can pin statements per request), and traces each one under the
 /// `portfolio_registry::sql` target (`RUST_LOG=portfolio_registry::sql=trace`).
+///
+/// It also keeps whether the database is unreachable: set when opening a connection fails,
+/// cleared when one opens again. The pool keeps retrying in the background, so the flag
+/// clears by itself once the database is back; `Database::run` reads it to answer 503 at
+/// once instead of waiting the whole checkout timeout for a connection that cannot open.
 #[derive(Debug)]
 pub struct ConnectionManager {
     url: DatabaseUrl,
     statements: Arc<AtomicU64>,
+    unreachable: Arc<AtomicBool>,
 }
 
 impl ConnectionManager {
@@ -133,12 +139,38 @@ impl ConnectionManager {
         Self {
             url,
             statements: Arc::default(),
+            unreachable: Arc::default(),
         }
     }
 
     /// The counter of statements run by every connection of this manager.
     pub fn statement_counter(&self) -> Arc<AtomicU64> {
         Arc::clone(&self.statements)
+    }
+
+    /// Whether the last attempt to open a connection failed.
+    pub fn unreachable_flag(&self) -> Arc<AtomicBool> {
+        Arc::clone(&self.unreachable)
+    }
+
+    /// Records the outcome of opening a connection; logs the start and end of an outage
+    /// once each (the pool retries every few seconds meanwhile).
+    fn record(&self, opened: &Result<DbConnection, ConnectError>) {
+        match opened {
+            Ok(_) => {
+                if self.unreachable.swap(false, Ordering::Relaxed) {
+                    tracing::info!(database = %self.url, "the database is reachable again");
+                }
+            }
+            Err(error) => {
+                if !self.unreachable.swap(true, Ordering::Relaxed) {
+                    tracing::warn!(
+                        database = %self.url, %error,
+                        "the database cannot be reached; requests answer 503 until it can"
+                    );
+                }
+            }
+        }
     }
 
     fn open(&self) -> Result<DbConnection, ConnectError> {
@@ -183,7 +215,9 @@ impl r2d2::ManageConnection for ConnectionManager {
     type Error = ConnectError;
 
     fn connect(&self) -> Result<DbConnection, ConnectError> {
-        let mut connection = self.open()?;
+        let opened = self.open();
+        self.record(&opened);
+        let mut connection = opened?;
         let statements = Arc::clone(&self.statements);
         connection.set_instrumentation(move |event: InstrumentationEvent<'_>| {
             if let InstrumentationEvent::StartQuery { query, .. } = event {
