@@ -75,7 +75,8 @@ impl Settings {
             bind: value("BIND").unwrap_or_else(|| DEFAULT_BIND.to_owned()),
             database_url: DatabaseUrl::parse(
                 &value("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
-            ),
+            )
+            .map_err(|error| anyhow::anyhow!("DATABASE_URL {error}"))?,
             pool: PoolSettings {
                 max_size: u32::try_from(number("DB_POOL_SIZE", 10, 1..=200)?)?,
                 checkout_timeout: Duration::from_secs(number(
@@ -117,12 +118,25 @@ mod tests {
         assert_eq!(settings.bind, "127.0.0.1:8080");
         assert_eq!(
             settings.database_url,
-            DatabaseUrl::parse("./data/registry.db")
+            DatabaseUrl::Sqlite("./data/registry.db".into())
         );
         assert_eq!(settings.pool.max_size, 10);
         assert_eq!(settings.log_format, LogFormat::Text);
         assert_eq!(settings.token_ttl_seconds, 3600);
         assert!(settings.jwt_secret.is_none() && settings.admin_password.is_none());
+    }
+
+    /// A misspelt scheme once started the service on a new SQLite file named after it.
+    #[test]
+    fn an_unknown_database_url_refuses_to_start_and_hides_the_password() {
+        let error = settings(&[("DATABASE_URL", "mysql://user:pw@host/db")]).unwrap_err();
+        let message = error.to_string();
+        assert!(
+            message.starts_with("DATABASE_URL must be a postgres:// or postgresql:// URL"),
+            "{message}"
+        );
+        assert!(message.contains("mysql://***@host/db"), "{message}");
+        assert!(!message.contains("pw"), "{message}");
     }
 
     #[test]
@@ -138,6 +152,8 @@ mod tests {
             ("LOG_FORMAT", "xml"),
             ("DB_POOL_SIZE", "0"),
             ("DB_POOL_TIMEOUT_SECONDS", "soon"),
+            ("DATABASE_URL", "postgress://db/registry"),
+            ("DATABASE_URL", "host=localhost dbname=registry"),
         ] {
             let error = settings(&[(name, value)]).unwrap_err();
             assert!(error.to_string().contains(name), "{error}");

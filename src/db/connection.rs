@@ -6,7 +6,7 @@ use std::{
     path::PathBuf,
     sync::{
         Arc,
-        atomic::{AtomicU64, Ordering},
+        atomic::{AtomicBool, AtomicU64, Ordering},
     },
 };
 
@@ -24,18 +24,71 @@ pub enum DatabaseUrl {
     Sqlite(PathBuf),
 }
 
+/// A `DATABASE_URL` the service does not understand. It is refused at start: taken as a
+/// SQLite file path, it would silently create a new, empty database named after it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DatabaseUrlError {
+    /// Another scheme (`mysql://…`, a misspelt `postgress://…`); shown without a password.
+    #[error(
+        "must be a postgres:// or postgresql:// URL, or a SQLite file path (optionally after sqlite: or sqlite://), not {0:?}"
+    )]
+    UnknownScheme(String),
+    /// Not shown: its `password=` would be printed.
+    #[error(
+        "must be a postgres:// or postgresql:// URL, or a SQLite file path, not a libpq key=value string: write it as postgres://user@host:5432/dbname"
+    )]
+    KeyValue,
+    #[error("names no SQLite file after {0:?}")]
+    NoFile(&'static str),
+}
+
 impl DatabaseUrl {
-    /// `postgres://…` or `postgresql://…` selects PostgreSQL; anything else is a SQLite
-    /// file path, optionally written `sqlite://path` or `sqlite:path`.
-    pub fn parse(url: &str) -> Self {
+    /// `postgres://…` or `postgresql://…` selects PostgreSQL; `sqlite://path`,
+    /// `sqlite:path` or a plain path a SQLite file. Any other `scheme://…`, and a libpq
+    /// `key=value` string, is refused.
+    pub fn parse(url: &str) -> Result<Self, DatabaseUrlError> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            return Self::Postgres(url.to_owned());
+            return Ok(Self::Postgres(url.to_owned()));
         }
-        let path = url
-            .strip_prefix("sqlite://")
-            .or_else(|| url.strip_prefix("sqlite:"))
-            .unwrap_or(url);
-        Self::Sqlite(PathBuf::from(path))
+        for prefix in ["sqlite://", "sqlite:"] {
+            if let Some(path) = url.strip_prefix(prefix) {
+                return match path {
+                    "" => Err(DatabaseUrlError::NoFile(prefix)),
+                    path => Ok(Self::Sqlite(PathBuf::from(path))),
+                };
+            }
+        }
+        if url.contains("://") {
+            return Err(DatabaseUrlError::UnknownScheme(without_password(url)));
+        }
+        if is_libpq_key_value(url) {
+            return Err(DatabaseUrlError::KeyValue);
+        }
+        Ok(Self::Sqlite(PathBuf::from(url)))
+    }
+}
+
+/// Whether `text` begins like a libpq connection string, `host=db dbname=registry`: a
+/// keyword, then `=`. A file path begins with a name that holds other characters (`.`,
+/// `/`) or no `=` at all; a file whose name is a bare word and `=` is written `./a=b.db`.
+fn is_libpq_key_value(text: &str) -> bool {
+    text.split_once('=').is_some_and(|(keyword, _)| {
+        let keyword = keyword.trim();
+        !keyword.is_empty()
+            && keyword
+                .bytes()
+                .all(|b| b.is_ascii_alphabetic() || b == b'_')
+    })
+}
+
+/// The URL with whatever stands between `scheme://` and the last `@` (user and password)
+/// shown as `***`.
+fn without_password(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            format!("{}***{}", &url[..scheme_end + 3], &url[at..])
+        }
+        _ => url.to_owned(),
     }
 }
 
@@ -43,12 +96,7 @@ impl DatabaseUrl {
 impl fmt::Display for DatabaseUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Postgres(url) => match (url.find("://"), url.rfind('@')) {
-                (Some(scheme_end), Some(at)) if at > scheme_end => {
-                    write!(f, "{}***{}", &url[..scheme_end + 3], &url[at..])
-                }
-                _ => f.write_str(url),
-            },
+            Self::Postgres(url) => f.write_str(&without_password(url)),
             Self::Sqlite(path) => write!(f, "sqlite:{}", path.display()),
         }
     }
@@ -74,10 +122,16 @@ const POSTGRES_SETTINGS: &str = "SET plan_cache_mode = force_generic_plan";
 /// Every connection counts the statements it runs into one counter shared by the pool
 /// (so tests and benchmarks can pin statements per request), and traces each one under the
 /// `portfolio_registry::sql` target (`RUST_LOG=portfolio_registry::sql=trace`).
+///
+/// It also keeps whether the database is unreachable: set when opening a connection fails,
+/// cleared when one opens again. The pool keeps retrying in the background, so the flag
+/// clears by itself once the database is back; `Database::run` reads it to answer 503 at
+/// once instead of waiting the whole checkout timeout for a connection that cannot open.
 #[derive(Debug)]
 pub struct ConnectionManager {
     url: DatabaseUrl,
     statements: Arc<AtomicU64>,
+    unreachable: Arc<AtomicBool>,
 }
 
 impl ConnectionManager {
@@ -85,12 +139,38 @@ impl ConnectionManager {
         Self {
             url,
             statements: Arc::default(),
+            unreachable: Arc::default(),
         }
     }
 
     /// The counter of statements run by every connection of this manager.
     pub fn statement_counter(&self) -> Arc<AtomicU64> {
         Arc::clone(&self.statements)
+    }
+
+    /// Whether the last attempt to open a connection failed.
+    pub fn unreachable_flag(&self) -> Arc<AtomicBool> {
+        Arc::clone(&self.unreachable)
+    }
+
+    /// Records the outcome of opening a connection; logs the start and end of an outage
+    /// once each (the pool retries every few seconds meanwhile).
+    fn record(&self, opened: &Result<DbConnection, ConnectError>) {
+        match opened {
+            Ok(_) => {
+                if self.unreachable.swap(false, Ordering::Relaxed) {
+                    tracing::info!(database = %self.url, "the database is reachable again");
+                }
+            }
+            Err(error) => {
+                if !self.unreachable.swap(true, Ordering::Relaxed) {
+                    tracing::warn!(
+                        database = %self.url, %error,
+                        "the database cannot be reached; requests answer 503 until it can"
+                    );
+                }
+            }
+        }
     }
 
     fn open(&self) -> Result<DbConnection, ConnectError> {
@@ -135,7 +215,9 @@ impl r2d2::ManageConnection for ConnectionManager {
     type Error = ConnectError;
 
     fn connect(&self) -> Result<DbConnection, ConnectError> {
-        let mut connection = self.open()?;
+        let opened = self.open();
+        self.record(&opened);
+        let mut connection = opened?;
         let statements = Arc::clone(&self.statements);
         connection.set_instrumentation(move |event: InstrumentationEvent<'_>| {
             if let InstrumentationEvent::StartQuery { query, .. } = event {
@@ -170,27 +252,90 @@ mod tests {
     fn the_scheme_selects_the_backend() {
         assert_eq!(
             DatabaseUrl::parse("postgres://u:p@db/registry"),
-            DatabaseUrl::Postgres("postgres://u:p@db/registry".into())
+            Ok(DatabaseUrl::Postgres("postgres://u:p@db/registry".into()))
         );
         assert!(matches!(
             DatabaseUrl::parse("postgresql://db/registry"),
-            DatabaseUrl::Postgres(_)
+            Ok(DatabaseUrl::Postgres(_))
         ));
+        for (url, path) in [
+            ("./data/registry.db", "./data/registry.db"),
+            ("/tmp/x.db", "/tmp/x.db"),
+            ("registry.db", "registry.db"),
+            ("data/reg=1.db", "data/reg=1.db"),
+            ("sqlite://data/r.db", "data/r.db"),
+            ("sqlite:data/r.db", "data/r.db"),
+            ("sqlite:///tmp/r.db", "/tmp/r.db"),
+            ("sqlite:host=db.db", "host=db.db"),
+        ] {
+            assert_eq!(
+                DatabaseUrl::parse(url),
+                Ok(DatabaseUrl::Sqlite(PathBuf::from(path))),
+                "{url}"
+            );
+        }
+    }
+
+    /// Each of these once became a SQLite file named after it.
+    #[test]
+    fn another_scheme_or_a_libpq_string_is_refused_rather_than_taken_for_a_file() {
         for url in [
-            "./data/registry.db",
-            "sqlite://data/r.db",
-            "sqlite:data/r.db",
+            "postgress://db/registry",
+            "mysql://db/registry",
+            "mariadb://db/registry",
+            "Postgres://db/registry",
+            "file:///tmp/registry.db",
+            " postgres://db/registry",
         ] {
             assert!(
-                matches!(DatabaseUrl::parse(url), DatabaseUrl::Sqlite(_)),
+                matches!(
+                    DatabaseUrl::parse(url),
+                    Err(DatabaseUrlError::UnknownScheme(_))
+                ),
+                "{url}"
+            );
+        }
+        for url in [
+            "host=localhost dbname=registry",
+            "dbname=registry",
+            "host = db port=5432 password=s3cret",
+        ] {
+            assert_eq!(
+                DatabaseUrl::parse(url),
+                Err(DatabaseUrlError::KeyValue),
+                "{url}"
+            );
+        }
+        for url in ["sqlite:", "sqlite://"] {
+            assert!(
+                matches!(DatabaseUrl::parse(url), Err(DatabaseUrlError::NoFile(_))),
                 "{url}"
             );
         }
     }
 
     #[test]
+    fn a_refused_url_names_the_accepted_forms_without_its_password() {
+        let error = DatabaseUrl::parse("mysql://user:pw@host/db").unwrap_err();
+        let message = error.to_string();
+        assert!(message.contains("\"mysql://***@host/db\""), "{message}");
+        assert!(!message.contains("pw"), "{message}");
+        for form in [
+            "postgres://",
+            "postgresql://",
+            "SQLite file path",
+            "sqlite:",
+        ] {
+            assert!(message.contains(form), "{message}");
+        }
+        let error = DatabaseUrl::parse("host=db user=u password=s3cret").unwrap_err();
+        assert!(!error.to_string().contains("s3cret"), "{error}");
+        assert!(error.to_string().contains("postgres://"), "{error}");
+    }
+
+    #[test]
     fn display_hides_the_password() {
-        let url = DatabaseUrl::parse("postgres://registry:s3cret@db:5432/registry");
+        let url = DatabaseUrl::parse("postgres://registry:s3cret@db:5432/registry").unwrap();
         assert_eq!(url.to_string(), "postgres://***@db:5432/registry");
     }
 }

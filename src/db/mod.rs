@@ -16,7 +16,13 @@ pub mod schema;
 pub mod summary;
 pub mod users;
 
-use std::time::Duration;
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicBool, AtomicU64, Ordering},
+    },
+    time::{Duration, Instant},
+};
 
 use chrono::{DateTime, NaiveDateTime, SubsecRound, Utc};
 use diesel::{
@@ -25,7 +31,7 @@ use diesel::{
 };
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
-pub use connection::{ConnectionManager, DatabaseUrl};
+pub use connection::{ConnectionManager, DatabaseUrl, DatabaseUrlError};
 
 use crate::domain::Error;
 
@@ -88,11 +94,19 @@ pub struct PoolSettings {
     pub checkout_timeout: Duration,
 }
 
+/// How long a request waits for a connection while the database is unreachable (opening a
+/// connection failed and none has opened since): long enough to take one that another
+/// request returns, short enough that a request learns in about a second that the database
+/// is away (503 with `Retry-After`) rather than after the whole checkout timeout.
+const UNREACHABLE_WAIT: Duration = Duration::from_secs(1);
+
 /// The pool, with the one way to run database work from async code.
 #[derive(Clone)]
 pub struct Database {
     pool: Pool,
-    statements: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    statements: Arc<AtomicU64>,
+    /// Set while the database cannot be reached (see [`ConnectionManager`]).
+    unreachable: Arc<AtomicBool>,
 }
 
 impl Database {
@@ -100,6 +114,7 @@ impl Database {
     pub fn connect(url: &DatabaseUrl, settings: PoolSettings) -> anyhow::Result<Self> {
         let manager = ConnectionManager::new(url.clone());
         let statements = manager.statement_counter();
+        let unreachable = manager.unreachable_flag();
         let pool = r2d2::Pool::builder()
             .max_size(settings.max_size)
             .min_idle(Some(1))
@@ -110,7 +125,11 @@ impl Database {
             .connection_timeout(settings.checkout_timeout)
             .build(manager)
             .map_err(|error| anyhow::anyhow!("connecting to {url}: {error}"))?;
-        Ok(Self { pool, statements })
+        Ok(Self {
+            pool,
+            statements,
+            unreachable,
+        })
     }
 
     /// Runs `work` with a pooled connection on the blocking thread pool.
@@ -120,13 +139,11 @@ impl Database {
         T: Send + 'static,
         E: From<StorageError> + Send + 'static,
     {
-        let pool = self.pool.clone();
+        let database = self.clone();
         let span = tracing::Span::current();
         actix_web::web::block(move || {
             let _entered = span.enter();
-            let mut connection = pool
-                .get()
-                .map_err(|error| StorageError::Unavailable(error.to_string()))?;
+            let mut connection = database.checkout()?;
             work(&mut connection)
         })
         .await
@@ -144,6 +161,26 @@ impl Database {
             .await
     }
 
+    /// A connection for a request. It waits up to the checkout timeout while the database
+    /// is reachable (busy, say), but gives up after [`UNREACHABLE_WAIT`] once it is not.
+    /// The wait is taken in slices of that length, so that a request already waiting when
+    /// the pool finds the database unreachable gives up as soon as a new one would.
+    fn checkout(&self) -> Result<r2d2::PooledConnection<ConnectionManager>, StorageError> {
+        let deadline = Instant::now() + self.pool.connection_timeout();
+        loop {
+            let wait = UNREACHABLE_WAIT.min(deadline.saturating_duration_since(Instant::now()));
+            match self.pool.get_timeout(wait) {
+                Ok(connection) => return Ok(connection),
+                Err(error)
+                    if self.unreachable.load(Ordering::Relaxed) || Instant::now() >= deadline =>
+                {
+                    return Err(StorageError::Unavailable(error.to_string()));
+                }
+                Err(_) => {}
+            }
+        }
+    }
+
     /// The most connections the pool holds.
     pub fn max_connections(&self) -> usize {
         self.pool.max_size() as usize
@@ -151,7 +188,7 @@ impl Database {
 
     /// Statements run so far through this pool (see [`ConnectionManager`]).
     pub fn statements(&self) -> u64 {
-        self.statements.load(std::sync::atomic::Ordering::Relaxed)
+        self.statements.load(Ordering::Relaxed)
     }
 
     /// A connection for work outside a request (start-up, CLI, tests).
@@ -258,4 +295,76 @@ where
     stored
         .parse()
         .map_err(|error| diesel::result::Error::DeserializationError(Box::new(error)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A pool of one connection on a fresh SQLite file, with that connection held, so that
+    /// every checkout has to wait.
+    struct Exhausted {
+        db: Database,
+        held: Option<r2d2::PooledConnection<ConnectionManager>>,
+        dir: std::path::PathBuf,
+    }
+
+    impl Exhausted {
+        fn new(checkout_timeout: Duration) -> Self {
+            let unique = uuid::Uuid::new_v4().simple().to_string();
+            let dir = std::env::temp_dir().join(format!("portfolio-registry-unit-{unique}"));
+            let url = DatabaseUrl::Sqlite(dir.join("registry.db"));
+            let settings = PoolSettings {
+                max_size: 1,
+                checkout_timeout,
+            };
+            let db = Database::connect(&url, settings).unwrap();
+            let held = Some(db.connection().unwrap());
+            Self { db, held, dir }
+        }
+    }
+
+    impl Drop for Exhausted {
+        fn drop(&mut self) {
+            drop(self.held.take());
+            drop(std::fs::remove_dir_all(&self.dir));
+        }
+    }
+
+    /// Timings are generous: the point is a second against the configured ten.
+    #[test]
+    fn while_the_database_is_unreachable_a_checkout_gives_up_within_about_a_second() {
+        let pool = Exhausted::new(Duration::from_secs(10));
+        pool.db.unreachable.store(true, Ordering::Relaxed);
+        let started = Instant::now();
+        let outcome = pool.db.checkout();
+        assert!(matches!(outcome, Err(StorageError::Unavailable(_))));
+        assert!(
+            started.elapsed() < Duration::from_secs(4),
+            "{:?}",
+            started.elapsed()
+        );
+    }
+
+    /// A busy database that is reachable gets the whole wait, across the one-second slices:
+    /// a connection returned after more than a slice is still handed over.
+    #[test]
+    fn while_the_database_is_reachable_a_checkout_waits_the_whole_timeout() {
+        let pool = Exhausted::new(Duration::from_secs(2));
+        let started = Instant::now();
+        let outcome = pool.db.checkout();
+        assert!(matches!(outcome, Err(StorageError::Unavailable(_))));
+        assert!(started.elapsed() >= Duration::from_secs(2));
+
+        let mut pool = Exhausted::new(Duration::from_secs(30));
+        let held = pool.held.take();
+        let returned_later = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(1500));
+            drop(held);
+        });
+        let started = Instant::now();
+        assert!(pool.db.checkout().is_ok());
+        assert!(started.elapsed() >= Duration::from_millis(1500));
+        returned_later.join().unwrap();
+    }
 }

@@ -3,7 +3,10 @@
 use std::{fmt, iter::Sum, str::FromStr};
 
 use rust_decimal::Decimal;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{
+    Deserialize, Deserializer, Serialize, Serializer,
+    de::{self, MapAccess, SeqAccess, Visitor, value::MapAccessDeserializer},
+};
 
 /// A non-negative amount of yuan, exact to the fen.
 ///
@@ -100,12 +103,69 @@ impl Serialize for Money {
 /// parser keeps the number's text), by the same rules.
 impl<'de> Deserialize<'de> for Money {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = match serde_json::Value::deserialize(deserializer)? {
-            serde_json::Value::String(text) => text,
-            serde_json::Value::Number(number) => number.to_string(),
-            _ => return Err(serde::de::Error::custom(MoneyError::Malformed)),
-        };
-        Money::parse(&text).map_err(serde::de::Error::custom)
+        deserializer.deserialize_any(AmountVisitor)
+    }
+}
+
+/// Reads a JSON amount as the parser hands it over. The parser keeps each number's text,
+/// but hands a number that fits a machine integer over as one, and `-0` as the signed
+/// integer 0: a signed integer is refused for being signed, whatever its value, since its
+/// text is gone. Every other number arrives as its text (or as a float whose shortest form
+/// is that text), where `Money::parse` refuses any sign.
+struct AmountVisitor;
+
+impl<'de> Visitor<'de> for AmountVisitor {
+    type Value = Money;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str("an amount in yuan, as a string or a number")
+    }
+
+    fn visit_str<E: de::Error>(self, text: &str) -> Result<Money, E> {
+        Money::parse(text).map_err(E::custom)
+    }
+
+    fn visit_u64<E: de::Error>(self, number: u64) -> Result<Money, E> {
+        self.visit_str(&number.to_string())
+    }
+
+    fn visit_u128<E: de::Error>(self, number: u128) -> Result<Money, E> {
+        self.visit_str(&number.to_string())
+    }
+
+    fn visit_i64<E: de::Error>(self, _signed: i64) -> Result<Money, E> {
+        Err(E::custom(MoneyError::Malformed))
+    }
+
+    fn visit_i128<E: de::Error>(self, _signed: i128) -> Result<Money, E> {
+        Err(E::custom(MoneyError::Malformed))
+    }
+
+    fn visit_f64<E: de::Error>(self, number: f64) -> Result<Money, E> {
+        match serde_json::Number::from_f64(number) {
+            Some(number) => self.visit_str(&number.to_string()),
+            None => Err(E::custom(MoneyError::Malformed)),
+        }
+    }
+
+    /// A number no machine type holds exactly arrives as a map holding its text.
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Money, A::Error> {
+        match serde_json::Value::deserialize(MapAccessDeserializer::new(map))? {
+            serde_json::Value::Number(number) => self.visit_str(&number.to_string()),
+            _ => Err(de::Error::custom(MoneyError::Malformed)),
+        }
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Money, E> {
+        Err(E::custom(MoneyError::Malformed))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Money, E> {
+        Err(E::custom(MoneyError::Malformed))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<Money, A::Error> {
+        Err(de::Error::custom(MoneyError::Malformed))
     }
 }
 
@@ -204,6 +264,34 @@ mod tests {
             "\" 1\"",
         ] {
             assert!(parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    /// `-0` as a JSON number once read as `0`: the parser hands it over as the integer 0.
+    /// The service reads a body into a `Value` first, so both paths are checked.
+    #[test]
+    fn a_signed_amount_is_refused_even_when_it_is_zero() {
+        let direct = |json: &str| serde_json::from_str::<Money>(json);
+        let through_a_value =
+            |json: &str| serde_json::from_value::<Money>(serde_json::from_str(json).unwrap());
+        for signed in [
+            "-0",
+            "-0.0",
+            "-0.00",
+            "\"-0\"",
+            "\"-0.00\"",
+            "\"+0\"",
+            "-1",
+            "-1.5",
+            "-99999999999999999999",
+            "-0e0",
+        ] {
+            assert!(direct(signed).is_err(), "{signed}");
+            assert!(through_a_value(signed).is_err(), "{signed}");
+        }
+        for zero in ["0", "0.0", "0.00", "\"0\"", "\"0.00\""] {
+            assert_eq!(direct(zero).unwrap(), Money::ZERO, "{zero}");
+            assert_eq!(through_a_value(zero).unwrap(), Money::ZERO, "{zero}");
         }
     }
 

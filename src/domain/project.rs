@@ -313,7 +313,8 @@ impl NewProject {
             implementing_org: self.implementing_org,
             start_year: self.start_year.map(|year| year.0),
             end_year: self.end_year.map(|year| year.0),
-            national_code: optional_text(self.national_code.clone()),
+            // Taken as written: a code with a space around it is malformed, not trimmed.
+            national_code: self.national_code.clone(),
             source_ref: optional_text(self.source_ref.clone()),
             ..ProjectDetails::default()
         };
@@ -466,7 +467,8 @@ impl ProjectPatch {
         details.implementing_org = self.implementing_org.apply(details.implementing_org);
         details.start_year = self.start_year.map(|year| year.0).apply(details.start_year);
         details.end_year = self.end_year.map(|year| year.0).apply(details.end_year);
-        details.national_code = optional_text(self.national_code.apply(details.national_code));
+        // Taken as written: a code with a space around it is malformed, not trimmed.
+        details.national_code = self.national_code.apply(details.national_code);
         details.source_ref = optional_text(self.source_ref.apply(details.source_ref));
         match self.investment {
             Patch::Absent => {}

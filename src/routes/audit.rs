@@ -60,9 +60,9 @@ fn page_params(
                     decode_cursor(&value).ok_or("is not a cursor this service handed out"),
                 )
             }
-            "entity_type" => filter.entity_type = Some(value),
-            "entity_id" => filter.entity_id = Some(value),
-            "actor" => filter.actor_id = Some(value),
+            "entity_type" => filter.entity_type = errors.take(&name, non_empty(value)),
+            "entity_id" => filter.entity_id = errors.take(&name, non_empty(value)),
+            "actor" => filter.actor_id = errors.take(&name, non_empty(value)),
             "since" => {
                 filter.since = errors
                     .take(&name, query::parse_rfc3339(&value))
@@ -77,6 +77,16 @@ fn page_params(
     }
     errors.finish()?;
     Ok((filter, limit, position))
+}
+
+/// A filter's value. An empty one is refused, as the contract's `minLength` says: it would
+/// match no entry, where a client that sent `entity_type=` most likely meant no filter.
+fn non_empty(value: String) -> Result<String, &'static str> {
+    if value.is_empty() {
+        Err("must not be empty")
+    } else {
+        Ok(value)
+    }
 }
 
 /// The page of entries `read` finds, with the cursor of the next one.
@@ -107,13 +117,13 @@ async fn page(
 /// The audit trail (plan office and finance): every write, oldest first.
 #[utoipa::path(get, path = "/api/v1/audit", operation_id = "audit_trail", tag = "audit", security(("bearer" = [])),
     params(
-        ("entity_type" = Option<String>, Query, description = "e.g. project, report, user, organization, api_key"),
-        ("entity_id" = Option<String>, Query),
-        ("actor" = Option<String>, Query, description = "the acting user's or API key's id"),
+        ("entity_type" = Option<String>, Query, min_length = 1, description = "e.g. project, report, user, organization, api_key"),
+        ("entity_id" = Option<String>, Query, min_length = 1),
+        ("actor" = Option<String>, Query, min_length = 1, description = "the acting user's or API key's id"),
         ("since" = Option<DateTime<Utc>>, Query, description = "RFC 3339, inclusive"),
         ("until" = Option<DateTime<Utc>>, Query, description = "RFC 3339, exclusive"),
         ("limit" = Option<u32>, Query, minimum = 1, maximum = 200),
-        ("cursor" = Option<String>, Query),
+        ("cursor" = Option<String>, Query, min_length = 1),
     ),
     responses(
         (status = 200, description = "one page", body = AuditPage),
@@ -139,7 +149,7 @@ pub async fn trail(
     params(
         ("id" = String, Path, format = Uuid),
         ("limit" = Option<u32>, Query, minimum = 1, maximum = 200),
-        ("cursor" = Option<String>, Query),
+        ("cursor" = Option<String>, Query, min_length = 1),
     ),
     responses(
         (status = 200, description = "one page", body = AuditPage),

@@ -77,8 +77,8 @@ fn parse_list_query(text: &str) -> Result<ListQuery, Error> {
 /// Lists projects, filtered and sorted, one page at a time.
 #[utoipa::path(get, path = "/api/v1/projects", operation_id = "projects_list", tag = "projects",
     params(
-        ("plan" = Option<String>, Query, description = "plan code", example = "yunyang-eco-2021-2025"),
-        ("category" = Option<String>, Query, description = "category code", example = "low_carbon"),
+        ("plan" = Option<String>, Query, min_length = 1, description = "plan code", example = "yunyang-eco-2021-2025"),
+        ("category" = Option<String>, Query, min_length = 1, description = "category code", example = "low_carbon"),
         ("status" = Option<Vec<crate::domain::ProjectStatus>>, Query, explode = true,
             description = "lifecycle status; repeat for several"),
         ("lead_department" = Option<String>, Query,
@@ -93,7 +93,7 @@ fn parse_list_query(text: &str) -> Result<ListQuery, Error> {
         ("sort" = Option<String>, Query, pattern = r"^-?(code|name|updated_at|total_investment)$",
             description = "`code` (default), `name`, `updated_at` or `total_investment`; prefix `-` for descending"),
         ("limit" = Option<u32>, Query, minimum = 1, maximum = 200, description = "page size, default 50"),
-        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
+        ("cursor" = Option<String>, Query, min_length = 1, description = "`next_cursor` of the previous page"),
     ),
     responses(
         (status = 200, description = "one page", body = ProjectPage),

@@ -109,6 +109,33 @@ async fn invalid_audit_parameters_are_422(backend: Backend) {
     }
 }
 
+/// An empty filter once matched nothing (200, no entries) while the contract allowed it;
+/// now the contract says `minLength: 1` and every empty parameter is a 422 naming it.
+async fn an_empty_value_of_any_audit_parameter_is_422_naming_it(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (_, project) = app.get_json("/api/v1/projects?limit=1").await;
+    let history = format!(
+        "/api/v1/projects/{}/history",
+        project["items"][0]["id"].as_str().unwrap()
+    );
+    let trail = [
+        "entity_type",
+        "entity_id",
+        "actor",
+        "since",
+        "until",
+        "limit",
+        "cursor",
+    ]
+    .map(|parameter| ("/api/v1/audit", parameter));
+    let project_history = ["limit", "cursor"].map(|parameter| (history.as_str(), parameter));
+    for (path, parameter) in trail.into_iter().chain(project_history) {
+        let response = app.get(&format!("{path}?{parameter}=")).await;
+        let problem = assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert_eq!(invalid_fields(&problem), [parameter], "{path}");
+    }
+}
+
 async fn no_api_changes_an_audit_entry(backend: Backend) {
     let app = spawn_app(backend).await;
     for method in [Method::POST, Method::PUT, Method::PATCH, Method::DELETE] {
@@ -128,5 +155,6 @@ on_both_backends!(
     the_trail_pages_through_every_entry_once_in_order,
     filters_narrow_the_trail,
     invalid_audit_parameters_are_422,
+    an_empty_value_of_any_audit_parameter_is_422_naming_it,
     no_api_changes_an_audit_entry,
 );

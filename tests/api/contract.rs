@@ -31,6 +31,33 @@ fn every_operation_has_its_own_id() {
     }
 }
 
+/// Every string query parameter says that it may not be empty, as the service refuses an
+/// empty value with a 422 (`projects` and `audit` test each one): `minLength: 1`, a format,
+/// or a pattern of its own (the pattern every string gets, no NUL, allows "").
+#[test]
+fn every_string_query_parameter_refuses_the_empty_string() {
+    let contract: Value = serde_json::from_str(COMMITTED).unwrap();
+    for (path, operations) in contract["paths"].as_object().unwrap() {
+        for operation in operations.as_object().unwrap().values() {
+            let Some(parameters) = operation["parameters"].as_array() else {
+                continue;
+            };
+            for parameter in parameters {
+                let schema = &parameter["schema"];
+                if parameter["in"] != "query" || schema["type"] != "string" {
+                    continue;
+                }
+                let refuses_empty = schema["minLength"].as_u64().is_some_and(|n| n >= 1)
+                    || schema["format"].is_string()
+                    || schema["pattern"]
+                        .as_str()
+                        .is_some_and(|pattern| pattern != "^[^\\u0000]*$");
+                assert!(refuses_empty, "{path} {}: {schema}", parameter["name"]);
+            }
+        }
+    }
+}
+
 async fn the_contract_is_served_as_committed(backend: Backend) {
     let app = spawn_app(backend).await;
     let (status, served) = app.get_json("/api/openapi.json").await;

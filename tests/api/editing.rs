@@ -254,6 +254,35 @@ async fn invalid_patches_are_422_naming_the_field_and_change_nothing(backend: Ba
     assert_eq!(current, project);
 }
 
+/// A patched national code is checked exactly as sent, like a registered one; `null`
+/// removes it.
+async fn a_national_code_with_a_space_is_422_on_patch(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let team = app.team().await;
+    let project = a_project(&app, &team).await;
+    let id = project["id"].as_str().unwrap();
+    let code = "2021-500235-44-01-123456";
+    for padded in [format!("{code} "), format!(" {code}"), String::new()] {
+        let response = app
+            .edit(&team.department_token, id, json!({"national_code": padded}))
+            .await;
+        let problem = assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert_eq!(invalid_fields(&problem), ["national_code"], "{padded:?}");
+    }
+    let (_, current) = app.get_json(&path(&project)).await;
+    assert_eq!(current, project, "a refused patch changed nothing");
+
+    let set = app
+        .edit(&team.department_token, id, json!({"national_code": code}))
+        .await;
+    assert_eq!(set.status(), StatusCode::OK);
+    let removed = app
+        .edit(&team.department_token, id, json!({"national_code": null}))
+        .await;
+    let removed: Value = removed.json().await.unwrap();
+    assert_eq!(removed["national_code"], Value::Null);
+}
+
 async fn a_patch_is_audited_with_before_and_after(backend: Backend) {
     let app = spawn_app(backend).await;
     let team = app.team().await;
@@ -320,5 +349,6 @@ on_both_backends!(
     fields_of_the_plan_office_are_403_for_owners_and_nothing_changes,
     the_plan_office_changes_code_and_category,
     invalid_patches_are_422_naming_the_field_and_change_nothing,
+    a_national_code_with_a_space_is_422_on_patch,
     a_patch_is_audited_with_before_and_after,
 );

@@ -1,3 +1,5 @@
+use std::time::{Duration, Instant};
+
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use portfolio_registry::db::DatabaseUrl;
 use reqwest::StatusCode;
@@ -77,6 +79,87 @@ async fn a_connection_the_server_dropped_fails_one_request_and_is_replaced() {
         "urn:problem:portfolio-registry:database-unavailable"
     );
     assert_eq!(app.get("/readyz").await.status(), StatusCode::OK);
+}
+
+/// Runs `sql` as the server's administrator (on its own database, not the test's).
+async fn as_administrator(server_url: &str, sql: String) {
+    let server_url = server_url.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let mut admin = PgConnection::establish(&server_url).unwrap();
+        diesel::sql_query(sql).execute(&mut admin).unwrap();
+    })
+    .await
+    .unwrap();
+}
+
+/// A PostgreSQL restart under load once held a request 4.6 s: the whole checkout wait, for
+/// a connection that could not be opened. While the database cannot be reached, a request
+/// answers 503 with `Retry-After` in about a second, however long the checkout timeout;
+/// once it is back, the service answers again by itself. (PostgreSQL only: the test's
+/// database refuses connections for a while; the shared server keeps running.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn while_the_database_is_unreachable_requests_answer_503_at_once_and_then_recover() {
+    let Some(backend) = Backend::postgres() else {
+        return eprintln!("TEST_DATABASE_URL is not set: not run");
+    };
+    let Backend::Postgres(server_url) = backend.clone() else {
+        unreachable!("a PostgreSQL backend")
+    };
+    let app = spawn_app_with(backend, |settings| {
+        settings.pool.checkout_timeout = Duration::from_secs(10);
+    })
+    .await;
+    assert_eq!(app.get("/api/v1/projects").await.status(), StatusCode::OK);
+    let DatabaseUrl::Postgres(url) = app.settings.database_url.clone() else {
+        unreachable!("a PostgreSQL test database")
+    };
+    let name = url.rsplit('/').next().unwrap().split('?').next().unwrap();
+
+    as_administrator(
+        &server_url,
+        format!("ALTER DATABASE {name} WITH ALLOW_CONNECTIONS false"),
+    )
+    .await;
+    as_administrator(
+        &server_url,
+        format!(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = '{name}' AND pid <> pg_backend_pid()"
+        ),
+    )
+    .await;
+    // More requests than the pool has connections: the first ones may find a connection
+    // the server ended (a 503 at once); the later ones must open one.
+    for path in ["/readyz", "/api/v1/projects"].repeat(4) {
+        let started = Instant::now();
+        let response = app.get(path).await;
+        let waited = started.elapsed();
+        assert_eq!(response.headers()["retry-after"], "5", "{path}");
+        let problem = assert_problem(response, StatusCode::SERVICE_UNAVAILABLE).await;
+        assert_eq!(
+            problem["type"],
+            "urn:problem:portfolio-registry:database-unavailable"
+        );
+        assert!(
+            waited < Duration::from_secs(5),
+            "{path} answered after {waited:?}; the checkout timeout is 10 s"
+        );
+    }
+
+    as_administrator(
+        &server_url,
+        format!("ALTER DATABASE {name} WITH ALLOW_CONNECTIONS true"),
+    )
+    .await;
+    let back = Instant::now();
+    while app.get("/readyz").await.status() != StatusCode::OK {
+        assert!(
+            back.elapsed() < Duration::from_secs(30),
+            "the service did not recover once the database was back"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(app.get("/api/v1/projects").await.status(), StatusCode::OK);
 }
 
 on_both_backends!(

@@ -251,6 +251,29 @@ async fn invalid_list_parameters_are_422_naming_each(backend: Backend) {
     assert_eq!(invalid_fields(&problem), ["lead_department"]);
 }
 
+/// The contract gives every string parameter `minLength: 1` (or a pattern or format no
+/// empty string matches), and the service agrees: `cursor=` was once a 422 while the
+/// contract allowed it.
+async fn an_empty_value_of_any_list_parameter_is_422_naming_it(backend: Backend) {
+    let app = spawn_app(backend).await;
+    for parameter in [
+        "plan",
+        "category",
+        "status",
+        "lead_department",
+        "implementing_org",
+        "q",
+        "updated_since",
+        "sort",
+        "limit",
+        "cursor",
+    ] {
+        let response = app.get(&format!("/api/v1/projects?{parameter}=")).await;
+        let problem = assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert_eq!(invalid_fields(&problem), [parameter]);
+    }
+}
+
 async fn a_cursor_only_continues_the_sort_it_came_from(backend: Backend) {
     let app = spawn_app(backend).await;
     let (_, page) = app.get_json("/api/v1/projects?sort=name&limit=5").await;
@@ -272,5 +295,6 @@ on_both_backends!(
     q_is_a_literal_substring_of_name_code_or_location,
     updated_since_is_inclusive,
     invalid_list_parameters_are_422_naming_each,
+    an_empty_value_of_any_list_parameter_is_422_naming_it,
     a_cursor_only_continues_the_sort_it_came_from,
 );

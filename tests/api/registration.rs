@@ -197,6 +197,36 @@ async fn invalid_registrations_are_422_naming_the_field(backend: Backend) {
     );
 }
 
+/// A national code is checked exactly as sent: one with a space around it, or an empty
+/// one, is as malformed as any other (it was once trimmed and stored).
+async fn a_national_code_is_taken_exactly_as_written(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let owners = owners(&app).await;
+    for code in [
+        "2021-500235-44-01-123456 ",
+        " 2021-500235-44-01-123456",
+        "2021-500235-44-01-123456\t",
+        "",
+    ] {
+        let mut body = project(&owners.department);
+        body["national_code"] = json!(code);
+        let response = app
+            .post("/api/v1/projects", &owners.department_token, body)
+            .await;
+        let problem = assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert_eq!(invalid_fields(&problem), ["national_code"], "{code:?}");
+    }
+    assert!(
+        app.all_pages("category=risk").await.is_empty(),
+        "nothing was registered"
+    );
+
+    let mut body = project(&owners.department);
+    body["national_code"] = json!("2021-500235-44-01-12345X");
+    let created = app.register(&owners.department_token, body).await;
+    assert_eq!(created["national_code"], "2021-500235-44-01-12345X");
+}
+
 async fn a_body_that_is_not_json_is_400_and_the_wrong_type_415(backend: Backend) {
     let app = spawn_app(backend).await;
     let owners = owners(&app).await;
@@ -284,6 +314,7 @@ on_both_backends!(
     a_platform_company_registers_a_project_it_implements,
     a_department_cannot_register_a_project_led_by_another,
     invalid_registrations_are_422_naming_the_field,
+    a_national_code_is_taken_exactly_as_written,
     a_body_that_is_not_json_is_400_and_the_wrong_type_415,
     finance_viewers_and_api_keys_do_not_register,
     a_registration_is_audited_with_the_new_project,
