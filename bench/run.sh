@@ -13,10 +13,15 @@ server_url=${BENCH_POSTGRES:-postgres://postgres@127.0.0.1:5432/postgres}
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 pgbench=$(command -v pgbench || ls /usr/lib/postgresql/*/bin/pgbench | tail -n 1)
 
-cargo build --release --locked
-binary=${CARGO_TARGET_DIR:-target}/release/portfolio-registry
+# BENCH_BINARY measures another build (e.g. an earlier commit's, for a comparison) and
+# BENCH_RESULTS keeps its figures apart.
+if [ -z "${BENCH_BINARY:-}" ]; then
+  cargo build --release --locked
+fi
+binary=${BENCH_BINARY:-${CARGO_TARGET_DIR:-target}/release/portfolio-registry}
+out=${BENCH_RESULTS:-bench/results}
 work=$(mktemp -d)
-mkdir -p bench/results
+mkdir -p "$out"
 export BENCH_LUA=$PWD/bench/lua BENCH_THREADS=2 BENCH_USER=admin BENCH_PASSWORD="bench admin passphrase"
 export JWT_SECRET=bench-secret-of-at-least-thirty-two-bytes ADMIN_PASSWORD=$BENCH_PASSWORD RUST_LOG=warn
 server=""
@@ -39,7 +44,7 @@ for backend in $backends; do
   ready=$(python3 -c "print(round($(date +%s.%N) - $started, 2))")
   python3 bench/prepare.py "http://$BIND" "$work"   # token, ids, deep cursor
   export BENCH_TOKEN=$(cat "$work/token") BENCH_IDS="$work/ids" BENCH_RESERVE="$work/reserve"
-  results="bench/results/$backend.jsonl"
+  results="$out/$backend.jsonl"
   : > "$results"
   list="/api/v1/projects?plan=synthetic-bench&category=pollution&status=construction&limit=50"
   run() { # name connections script [path]
@@ -74,4 +79,4 @@ for backend in $backends; do
     python3 bench/pgbench.py "$pgbench" "$DATABASE_URL" "$work" "$duration" | tee -a "$results"
   fi
 done
-python3 bench/report.py bench/results/*.jsonl | tee bench/results/table.md
+python3 bench/report.py "$out"/*.jsonl | tee "$out/table.md"
