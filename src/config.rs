@@ -36,6 +36,9 @@ pub struct Settings {
     pub token_ttl_seconds: u64,
     /// `ADMIN_PASSWORD`: the first `admin`'s password; random (printed once) when unset.
     pub admin_password: Option<String>,
+    /// `IMPORT_MAX_BYTES` and `IMPORT_MAX_ROWS`: the largest spreadsheet an import takes.
+    pub import_max_bytes: usize,
+    pub import_max_rows: usize,
 }
 
 impl Settings {
@@ -94,6 +97,12 @@ impl Settings {
             },
             token_ttl_seconds: number("TOKEN_TTL_SECONDS", 3600, 60..=86_400)?,
             admin_password: value("ADMIN_PASSWORD"),
+            import_max_bytes: usize::try_from(number(
+                "IMPORT_MAX_BYTES",
+                10 * 1024 * 1024,
+                1024..=100 * 1024 * 1024,
+            )?)?,
+            import_max_rows: usize::try_from(number("IMPORT_MAX_ROWS", 10_000, 1..=100_000)?)?,
         })
     }
 }

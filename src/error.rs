@@ -10,7 +10,10 @@ use actix_web::{
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::domain::{Error, FieldError};
+use crate::domain::{
+    Error, FieldError,
+    import::{Counts, RowReport},
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -41,6 +44,12 @@ pub struct Problem {
     /// The invalid fields, for validation problems (422).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<FieldError>>,
+    /// For a rejected import: its rows counted by what they would do.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub counts: Option<Counts>,
+    /// For a rejected import: every row, with its errors.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rows: Option<Vec<RowReport>>,
 }
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -115,6 +124,21 @@ impl AppError {
                     "Too many requests",
                     StatusCode::TOO_MANY_REQUESTS,
                 ),
+                Error::UnsupportedFormat(_) => (
+                    "unsupported-media-type",
+                    "Unsupported media type",
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                ),
+                Error::TooLarge(_) => (
+                    "payload-too-large",
+                    "Payload too large",
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                ),
+                Error::ImportRejected(_) => (
+                    "import-rejected",
+                    "Import rejected",
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                ),
                 Error::Unavailable(_) => (
                     "database-unavailable",
                     "Service unavailable",
@@ -155,6 +179,14 @@ impl AppError {
             detail: self.detail(),
             errors: match self {
                 Self::Domain(Error::Validation(errors)) => Some(errors.clone()),
+                _ => None,
+            },
+            counts: match self {
+                Self::Domain(Error::ImportRejected(report)) => Some(report.counts),
+                _ => None,
+            },
+            rows: match self {
+                Self::Domain(Error::ImportRejected(report)) => Some(report.rows.clone()),
                 _ => None,
             },
         }

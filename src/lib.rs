@@ -12,6 +12,7 @@ pub mod openapi;
 pub mod ops;
 pub mod routes;
 pub mod seed;
+pub mod sheets;
 pub mod startup;
 pub mod synth;
 pub mod telemetry;

@@ -8,11 +8,18 @@ use portfolio_registry::{
     db::{self, Database},
     domain::{
         Error,
+        money::Unit,
         user::{Role, Username},
     },
     openapi,
-    ops::{self, users::NewAccount},
+    ops::{
+        self, exports,
+        imports::{self, Upload},
+        projects::ListQuery,
+        users::NewAccount,
+    },
     seed::SeedSet,
+    sheets::read::Format,
     startup::{self, Application, described},
     synth, telemetry,
 };
@@ -55,6 +62,34 @@ enum Command {
         /// Add them even though the database holds real plans.
         #[arg(long)]
         force: bool,
+    },
+    /// Import a ledger (.xlsx or .csv) into a plan as a user: a dry run, or all rows or none.
+    Import {
+        /// The workbook or CSV file.
+        file: PathBuf,
+        /// The plan's code, e.g. yunyang-eco-2021-2025.
+        #[arg(long)]
+        plan: String,
+        /// The username the rows are written as (authorized as that user).
+        #[arg(long = "as")]
+        username: String,
+        /// Try every row and write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Export a plan's projects as the ledger (.xlsx with the summary, or .csv).
+    Export {
+        #[arg(long)]
+        plan: String,
+        /// xlsx or csv.
+        #[arg(long, default_value = "xlsx")]
+        format: String,
+        /// yuan or wan (万元).
+        #[arg(long, default_value = "yuan")]
+        unit: String,
+        /// Where to write the file.
+        #[arg(long)]
+        output: PathBuf,
     },
     /// Print the OpenAPI document (as committed in openapi/openapi.json).
     Openapi,
@@ -151,6 +186,110 @@ async fn main() -> anyhow::Result<()> {
                 let started = std::time::Instant::now();
                 let report = synth::generate(&mut conn, projects, force)?;
                 println!("{report:?} in {:.1} s", started.elapsed().as_secs_f64());
+                Ok(())
+            })
+            .await?;
+        }
+        Command::Import {
+            file,
+            plan,
+            username,
+            dry_run,
+        } => {
+            blocking(move || {
+                let format = match file.extension().and_then(|ext| ext.to_str()) {
+                    Some("csv") => Format::Csv,
+                    _ => Format::Xlsx,
+                };
+                let bytes =
+                    std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+                let upload = Upload {
+                    file_name: file
+                        .file_name()
+                        .map(|name| name.to_string_lossy().into_owned())
+                        .unwrap_or_default(),
+                    format,
+                    bytes,
+                };
+                let parsed = imports::parse(upload, &startup::import_limits(&settings))
+                    .map_err(described)?;
+                let database = Database::connect(&settings.database_url, settings.pool)?;
+                let mut conn = database.connection()?;
+                conn.run_migrations()?;
+                let caller = startup::caller_named(&mut conn, &username)?;
+                let outcome = imports::run(&mut conn, &caller, &plan, parsed, dry_run);
+                let report = match outcome {
+                    Ok(report) => report,
+                    Err(Error::ImportRejected(report)) => *report,
+                    Err(other) => return Err(described(other)),
+                };
+                for row in &report.rows {
+                    let errors: Vec<String> = row
+                        .errors
+                        .iter()
+                        .chain(&row.warnings)
+                        .map(|error| format!("{} {}", error.column, error.message))
+                        .collect();
+                    println!(
+                        "{} 第{}行 {:?} {} {}",
+                        row.sheet,
+                        row.row,
+                        row.action,
+                        row.code.as_deref().unwrap_or(""),
+                        errors.join("；")
+                    );
+                }
+                println!("{:?}", report.counts);
+                if report.counts.error > 0 {
+                    anyhow::bail!(
+                        "{} rows have errors; nothing was written",
+                        report.counts.error
+                    );
+                }
+                if report.dry_run {
+                    println!("dry run: nothing was written");
+                }
+                Ok(())
+            })
+            .await?;
+        }
+        Command::Export {
+            plan,
+            format,
+            unit,
+            output,
+        } => {
+            blocking(move || {
+                let unit = match unit.as_str() {
+                    "yuan" => Unit::Yuan,
+                    "wan" => Unit::Wan,
+                    other => anyhow::bail!("--unit is yuan or wan, not {other}"),
+                };
+                let database = Database::connect(&settings.database_url, settings.pool)?;
+                let mut conn = database.connection()?;
+                let caller = Caller::system();
+                let mut query = ListQuery::default();
+                query.filter.plan = Some(plan);
+                let bytes = match format.as_str() {
+                    "xlsx" => exports::xlsx(&mut conn, &caller, query, unit).map_err(described)?,
+                    "csv" => {
+                        let names = exports::names(&mut conn, &caller).map_err(described)?;
+                        let writer = exports::csv(unit);
+                        let mut bytes = writer.header();
+                        let mut next = Some(query);
+                        while let Some(query) = next {
+                            let (projects, following) =
+                                exports::page(&mut conn, &caller, query).map_err(described)?;
+                            bytes.extend(writer.rows(&projects, &names));
+                            next = following;
+                        }
+                        bytes
+                    }
+                    other => anyhow::bail!("--format is xlsx or csv, not {other}"),
+                };
+                std::fs::write(&output, bytes)
+                    .with_context(|| format!("writing {}", output.display()))?;
+                println!("wrote {}", output.display());
                 Ok(())
             })
             .await?;

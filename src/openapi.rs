@@ -53,6 +53,11 @@ use crate::{domain, error, routes};
         routes::reports::review,
         routes::audit::project_history,
         routes::audit::trail,
+        routes::sheets::export,
+        routes::sheets::template,
+        routes::sheets::import,
+        routes::sheets::list,
+        routes::sheets::get,
     ),
     components(schemas(
         error::Problem,
@@ -65,6 +70,7 @@ use crate::{domain, error, routes};
         (name = "projects", description = "Registered projects (项目储备库): fields, lifecycle, history"),
         (name = "reports", description = "Progress reports (调度) and their review by finance"),
         (name = "audit", description = "The audit trail of every write"),
+        (name = "spreadsheets", description = "The ledger (项目台账) as .xlsx and .csv: export, template, import"),
         (name = "auth", description = "Signing in, and the caller"),
         (name = "administration", description = "Organizations, users and API keys (plan office)"),
         (name = "health", description = "Liveness and readiness"),
@@ -206,10 +212,10 @@ fn exclude_nul_from_requests(document: &mut serde_json::Value) {
     fn references(value: &serde_json::Value, found: &mut Vec<String>) {
         match value {
             serde_json::Value::Object(members) => {
-                if let Some(reference) = members.get("$ref").and_then(|r| r.as_str()) {
-                    if let Some(name) = reference.strip_prefix("#/components/schemas/") {
-                        found.push(name.to_owned());
-                    }
+                if let Some(reference) = members.get("$ref").and_then(|r| r.as_str())
+                    && let Some(name) = reference.strip_prefix("#/components/schemas/")
+                {
+                    found.push(name.to_owned());
                 }
                 members
                     .values()

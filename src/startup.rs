@@ -19,6 +19,7 @@ use crate::{
     error::{AppError, PROBLEM_JSON, json_error},
     openapi, ops, routes,
     seed::SeedSet,
+    sheets::read::Limits,
     telemetry,
 };
 
@@ -30,6 +31,7 @@ pub const BODY_LIMIT_BYTES: usize = 256 * 1024;
 pub struct AppState {
     pub database: Database,
     pub keys: Arc<TokenKeys>,
+    pub import_limits: Limits,
 }
 
 /// Opens the pool, migrates, loads the plan's seeds and creates the first `admin` (each
@@ -51,6 +53,7 @@ pub async fn prepare(settings: &Settings) -> anyhow::Result<AppState> {
         Ok(AppState {
             database,
             keys: Arc::new(keys),
+            import_limits: import_limits(&settings),
         })
     })
     .await
@@ -79,10 +82,12 @@ impl Application {
         let blocking_threads = state.database.max_connections().div_ceil(workers).max(1);
         let database = web::Data::new(state.database);
         let keys = web::Data::from(state.keys);
+        let import_limits = web::Data::new(state.import_limits);
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(database.clone())
                 .app_data(keys.clone())
+                .app_data(import_limits.clone())
                 .app_data(
                     web::JsonConfig::default()
                         .limit(BODY_LIMIT_BYTES)
@@ -144,6 +149,15 @@ fn problem_for_bare_errors<B>(
     let response = ServiceResponse::new(request, actix_web::ResponseError::error_response(&error))
         .map_into_right_body();
     Ok(ErrorHandlerResponse::Response(response))
+}
+
+/// The bounds of an uploaded spreadsheet, from the settings.
+pub fn import_limits(settings: &Settings) -> Limits {
+    Limits {
+        bytes: settings.import_max_bytes,
+        rows: settings.import_max_rows,
+        ..Limits::default()
+    }
 }
 
 /// On a database without an active plan office user, adds `admin` with `password`, or
@@ -220,6 +234,25 @@ pub fn jwt_secret(settings: &Settings) -> anyhow::Result<Vec<u8>> {
     .with_context(|| format!("writing {}", path.display()))?;
     tracing::info!(path = %path.display(), "generated the token signing secret");
     Ok(secret.into_bytes())
+}
+
+/// The user `username` as the caller of a command-line operation (an import as that user).
+pub fn caller_named(
+    conn: &mut crate::db::DbConnection,
+    username: &str,
+) -> anyhow::Result<auth::Caller> {
+    let account = crate::db::users::find_account_by_username(conn, username)?
+        .filter(|account| account.user.active)
+        .ok_or_else(|| anyhow::anyhow!("no active user is named {username:?}"))?;
+    Ok(auth::Caller {
+        principal: auth::Principal::User(auth::UserPrincipal {
+            id: account.user.id,
+            username: account.user.username,
+            role: account.user.role,
+            organization_id: account.user.organization_id,
+        }),
+        request_id: None,
+    })
 }
 
 /// An operation's refusal as the command line reports it.

@@ -7,6 +7,7 @@ pub mod api_keys;
 pub mod audit;
 mod connection;
 mod ids;
+pub mod imports;
 pub mod login_throttle;
 pub mod organizations;
 pub mod plans;

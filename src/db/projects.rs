@@ -134,6 +134,51 @@ pub fn find(conn: &mut DbConnection, id: ProjectId) -> QueryResult<Option<Projec
         .transpose()
 }
 
+/// The plan's project with this code.
+pub fn find_by_code(
+    conn: &mut DbConnection,
+    plan_id: PlanId,
+    code: &str,
+) -> QueryResult<Option<Project>> {
+    project_records!()
+        .filter(projects::plan_id.eq(plan_id))
+        .filter(projects::code.eq(code))
+        .first::<ProjectRecord>(conn)
+        .optional()?
+        .map(into_project)
+        .transpose()
+}
+
+/// The plan's project with this national project code (the first, if several have it).
+pub fn find_by_national_code(
+    conn: &mut DbConnection,
+    plan_id: PlanId,
+    national_code: &str,
+) -> QueryResult<Option<Project>> {
+    project_records!()
+        .filter(projects::plan_id.eq(plan_id))
+        .filter(projects::national_code.eq(national_code))
+        .order(projects::code.asc())
+        .first::<ProjectRecord>(conn)
+        .optional()?
+        .map(into_project)
+        .transpose()
+}
+
+/// The code of a project of the plan with exactly this name, if there is one.
+pub fn code_with_name(
+    conn: &mut DbConnection,
+    plan_id: PlanId,
+    name: &str,
+) -> QueryResult<Option<String>> {
+    projects::table
+        .filter(projects::plan_id.eq(plan_id))
+        .filter(projects::name.eq(name))
+        .select(projects::code)
+        .first(conn)
+        .optional()
+}
+
 /// One page of projects and the cursor of the next page, if there is one.
 pub struct ProjectPage {
     pub items: Vec<Project>,
@@ -191,13 +236,13 @@ pub fn list(
         ("lead_department", filter.lead_department),
         ("implementing_org", filter.implementing_org),
     ] {
-        if let Some(OrganizationFilter::Is(id)) = organization {
-            if !organization_exists(conn, id)? {
-                unknown.push(FieldError::new(
-                    field,
-                    format!("no organization has the id {id}"),
-                ));
-            }
+        if let Some(OrganizationFilter::Is(id)) = organization
+            && !organization_exists(conn, id)?
+        {
+            unknown.push(FieldError::new(
+                field,
+                format!("no organization has the id {id}"),
+            ));
         }
     }
     if !unknown.is_empty() {

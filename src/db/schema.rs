@@ -170,6 +170,25 @@ diesel::joinable!(projects -> plans (plan_id));
 diesel::joinable!(projects -> categories (category_id));
 diesel::joinable!(project_transitions -> projects (project_id));
 
+diesel::table! {
+    imports (id) {
+        id -> Text,
+        plan_id -> Text,
+        user_id -> Nullable<Text>,
+        file_name -> Text,
+        sha256 -> Text,
+        dry_run -> Bool,
+        created -> Integer,
+        updated -> Integer,
+        unchanged -> Integer,
+        errors -> Integer,
+        reports -> Integer,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(imports -> plans (plan_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     organizations,
     plans,
@@ -181,4 +200,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     login_failures,
     audit_entries,
     progress_reports,
+    imports,
 );

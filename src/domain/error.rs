@@ -27,6 +27,15 @@ pub enum Error {
     Validation(Vec<FieldError>),
     #[error("too many failed attempts; try again in {retry_after_seconds} seconds")]
     Throttled { retry_after_seconds: u64 },
+    /// An upload in a format the registry does not read.
+    #[error("{0}")]
+    UnsupportedFormat(String),
+    /// An upload over a size bound.
+    #[error("{0}")]
+    TooLarge(String),
+    /// A real import with row errors: nothing was written; the report says why, row by row.
+    #[error("the import has rows with errors; nothing was written")]
+    ImportRejected(Box<super::import::ImportReport>),
     /// The database could not be reached in time.
     #[error("the database is unavailable")]
     Unavailable(String),

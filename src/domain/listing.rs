@@ -129,6 +129,8 @@ pub struct PageLimit(u32);
 
 impl PageLimit {
     pub const MAX: u32 = 200;
+    /// The largest page, for reading a whole list page by page (an export).
+    pub const LARGEST: PageLimit = PageLimit(Self::MAX);
 
     pub fn get(self) -> u32 {
         self.0

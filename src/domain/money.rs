@@ -79,6 +79,67 @@ impl Money {
     }
 }
 
+/// The unit an amount is written in: 元, or 万元 (ten thousand yuan), as Chinese ledgers
+/// and the plan itself state them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Unit {
+    #[default]
+    Yuan,
+    Wan,
+}
+
+impl Unit {
+    /// How many decimals an exact amount has in this unit: 分 is 0.01 元, 0.000001 万元.
+    pub fn decimals(self) -> u32 {
+        match self {
+            Self::Yuan => 2,
+            Self::Wan => 6,
+        }
+    }
+
+    /// The unit as a person reads it.
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            Self::Yuan => "元",
+            Self::Wan => "万元",
+        }
+    }
+
+    fn yuan_per_unit(self) -> Decimal {
+        match self {
+            Self::Yuan => Decimal::ONE,
+            Self::Wan => Decimal::from(10_000),
+        }
+    }
+}
+
+impl Money {
+    /// The amount in `unit`, exact: in 万元 up to six decimals, trailing zeros dropped
+    /// (`1200.5`); in 元 always two (`12005000.00`).
+    pub fn in_unit(self, unit: Unit) -> Decimal {
+        match unit {
+            Unit::Yuan => self.0,
+            Unit::Wan => (self.0 / unit.yuan_per_unit()).normalize(),
+        }
+    }
+
+    /// An amount written in `unit`: at most as many decimals as a fen needs in that unit,
+    /// no sign, at most 15 digits of yuan before the point. Never rounded.
+    pub fn from_unit(value: Decimal, unit: Unit) -> Result<Self, MoneyError> {
+        if value.is_sign_negative() && !value.is_zero() {
+            return Err(MoneyError::Malformed);
+        }
+        let value = value.abs().normalize();
+        if value.scale() > unit.decimals() {
+            return Err(MoneyError::TooManyDecimals);
+        }
+        let yuan = value
+            .checked_mul(unit.yuan_per_unit())
+            .ok_or(MoneyError::TooLarge)?;
+        Self::parse(&yuan.normalize().to_string())
+    }
+}
+
 impl FromStr for Money {
     type Err = MoneyError;
 
@@ -293,6 +354,38 @@ mod tests {
             assert_eq!(direct(zero).unwrap(), Money::ZERO, "{zero}");
             assert_eq!(through_a_value(zero).unwrap(), Money::ZERO, "{zero}");
         }
+    }
+
+    #[test]
+    fn amounts_convert_between_yuan_and_wan_exactly() {
+        let yuan = |text: &str| Money::parse(text).unwrap();
+        let decimal = |text: &str| Decimal::from_str_exact(text).unwrap();
+        assert_eq!(yuan("12005000.00").in_unit(Unit::Wan), decimal("1200.5"));
+        assert_eq!(yuan("0.01").in_unit(Unit::Wan), decimal("0.000001"));
+        assert_eq!(
+            yuan("12005000.00").in_unit(Unit::Yuan).to_string(),
+            "12005000.00"
+        );
+        assert_eq!(
+            Money::from_unit(decimal("1200.123456"), Unit::Wan),
+            Ok(yuan("12001234.56"))
+        );
+        assert_eq!(
+            Money::from_unit(decimal("0.0000001"), Unit::Wan),
+            Err(MoneyError::TooManyDecimals)
+        );
+        assert_eq!(
+            Money::from_unit(decimal("12.345"), Unit::Yuan),
+            Err(MoneyError::TooManyDecimals)
+        );
+        assert_eq!(
+            Money::from_unit(decimal("-1"), Unit::Yuan),
+            Err(MoneyError::Malformed)
+        );
+        assert_eq!(
+            Money::from_unit(decimal("100000000000"), Unit::Wan),
+            Err(MoneyError::TooLarge)
+        );
     }
 
     #[test]

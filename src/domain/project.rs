@@ -205,10 +205,10 @@ impl ProjectDetails {
                 errors.push(FieldError::new(field, "must be a year from 1900 to 2100"));
             }
         }
-        if let (Some(start), Some(end)) = (self.start_year, self.end_year) {
-            if end < start {
-                errors.push(FieldError::new("end_year", "must not be before start_year"));
-            }
+        if let (Some(start), Some(end)) = (self.start_year, self.end_year)
+            && end < start
+        {
+            errors.push(FieldError::new("end_year", "must not be before start_year"));
         }
         if self
             .national_code

@@ -29,6 +29,24 @@ impl ProjectStatus {
         Self::Withdrawn,
     ];
 
+    /// The name a person reads: 储备, 前期, 在建, 建成, 退出.
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            Self::Reserve => "储备",
+            Self::Preparation => "前期",
+            Self::Construction => "在建",
+            Self::Completed => "建成",
+            Self::Withdrawn => "退出",
+        }
+    }
+
+    /// The status with this Chinese name or code.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|status| status.name_zh() == name || status.as_str() == name)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Reserve => "reserve",

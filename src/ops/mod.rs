@@ -9,6 +9,8 @@
 
 pub mod api_keys;
 pub mod audit;
+pub mod exports;
+pub mod imports;
 pub mod organizations;
 pub mod projects;
 pub mod reports;

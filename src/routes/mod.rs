@@ -17,6 +17,7 @@ pub mod plans;
 pub mod projects;
 pub mod query;
 pub mod reports;
+pub mod sheets;
 pub mod users;
 
 use actix_web::{FromRequest, Handler, Responder, Route, http::Method, web};
@@ -70,8 +71,18 @@ pub fn endpoints() -> Vec<Endpoint> {
         endpoint(M::GET, "/api/v1/plans/{code}", plans::get),
         endpoint(M::GET, "/api/v1/plans/{code}/categories", plans::categories),
         endpoint(M::GET, "/api/v1/plans/{code}/summary", plans::summary),
+        endpoint(
+            M::GET,
+            "/api/v1/plans/{code}/import-template",
+            sheets::template,
+        ),
+        endpoint(M::POST, "/api/v1/plans/{code}/imports", sheets::import),
+        endpoint(M::GET, "/api/v1/imports", sheets::list),
+        endpoint(M::GET, "/api/v1/imports/{id}", sheets::get),
         endpoint(M::GET, "/api/v1/projects", projects::list),
         endpoint(M::POST, "/api/v1/projects", projects::create),
+        // Before `/projects/{id}`, which would take `export` for an id.
+        endpoint(M::GET, "/api/v1/projects/export", sheets::export),
         endpoint(M::GET, "/api/v1/projects/{id}", projects::get),
         endpoint(M::PATCH, "/api/v1/projects/{id}", projects::update),
         endpoint(

@@ -30,7 +30,7 @@ pub struct ProjectPage {
 
 /// Parses the list's query string, naming every parameter that is wrong. Unknown
 /// parameters are refused too, so that a misspelt filter never silently lists everything.
-fn parse_list_query(text: &str) -> Result<ListQuery, Error> {
+pub fn parse_list_query(text: &str) -> Result<ListQuery, Error> {
     const KNOWN: [&str; 10] = [
         "plan",
         "category",

@@ -67,6 +67,8 @@ struct World {
     /// Returned reports to correct, on each project.
     own_returned_report: String,
     other_returned_report: String,
+    /// An import (a dry run) made by the harness's `admin`: someone else's for every caller.
+    admin_import: String,
     periods: usize,
 }
 
@@ -189,6 +191,7 @@ async fn world(app: &TestApp) -> World {
         company_q,
         own_returned_report: String::new(),
         other_returned_report: String::new(),
+        admin_import: String::new(),
         periods: 0,
     };
     for (caller, username, role, organization) in [
@@ -226,6 +229,17 @@ async fn world(app: &TestApp) -> World {
     world.other_returned_report = submit_report(app, &mut world, &app.admin_token, &other).await;
     return_report(app, &world, &world.own_returned_report).await;
     return_report(app, &world, &world.other_returned_report).await;
+    let dry_run = app
+        .client
+        .post(format!("{}/api/v1/plans/{PLAN}/imports", app.address))
+        .bearer_auth(&app.admin_token)
+        .header("content-type", "text/csv")
+        .body("项目名称\r\n")
+        .send()
+        .await
+        .unwrap();
+    let dry_run: Value = dry_run.json().await.unwrap();
+    world.admin_import = dry_run["id"].as_str().unwrap().to_owned();
     world
 }
 
@@ -241,6 +255,8 @@ struct Prepared {
     method: Method,
     path: String,
     body: Option<Value>,
+    /// A CSV file sent instead of a JSON body (an import).
+    file: Option<String>,
     if_match: Option<String>,
     /// What to read (as the plan office) before and after a refused write.
     snapshot: String,
@@ -284,6 +300,7 @@ async fn prepare(app: &TestApp, world: &mut World, row: &Row, n: usize) -> Prepa
         (t, "other") if t.starts_with("/api/v1/api-keys") => {
             app.add_api_key(&format!("target {n}")).await.0
         }
+        ("/api/v1/imports/{id}", "other") => world.admin_import.clone(),
         _ => String::new(),
     };
     let code = if row.object == "missing" {
@@ -291,7 +308,18 @@ async fn prepare(app: &TestApp, world: &mut World, row: &Row, n: usize) -> Prepa
     } else {
         PLAN
     };
-    let path = template.replace("{id}", &id).replace("{code}", code);
+    let mut path = template.replace("{id}", &id).replace("{code}", code);
+    let file = if row.operation == "POST /api/v1/plans/{code}/imports" {
+        // A real run of one row that changes the project's description.
+        path.push_str("?dry_run=false");
+        let (_, target) = app.get_json(&format!("/api/v1/projects/{project}")).await;
+        Some(format!(
+            "项目编码,项目简介\r\n{},矩阵导入{n}\r\n",
+            target["code"].as_str().unwrap()
+        ))
+    } else {
+        None
+    };
     let body = match row.operation.as_str() {
         "POST /api/v1/projects" => {
             let (lead, implementing) = match row.object.as_str() {
@@ -352,12 +380,14 @@ async fn prepare(app: &TestApp, world: &mut World, row: &Row, n: usize) -> Prepa
             format!("/api/v1/projects/{project}/reports")
         }
         ("DELETE", _) => "/api/v1/api-keys".to_owned(),
+        ("POST", "/api/v1/plans/{code}/imports") => format!("/api/v1/projects/{project}"),
         _ => path.clone(),
     };
     Prepared {
         method,
         path,
         body,
+        file,
         if_match,
         snapshot,
     }
@@ -432,6 +462,11 @@ async fn every_operation_follows_the_matrix(backend: Backend) {
         }
         if let Some(body) = &prepared.body {
             request = request.json(body);
+        }
+        if let Some(file) = &prepared.file {
+            request = request
+                .header("content-type", "text/csv")
+                .body(file.clone());
         }
         let response = request.send().await.unwrap();
         let status = response.status().as_u16();

@@ -151,6 +151,8 @@ pub fn test_settings(url: DatabaseUrl) -> Settings {
         jwt_secret: Some(JWT_SECRET.to_owned()),
         token_ttl_seconds: 3600,
         admin_password: Some(ADMIN_PASSWORD.to_owned()),
+        import_max_bytes: 10 * 1024 * 1024,
+        import_max_rows: 10_000,
     }
 }
 

@@ -20,6 +20,7 @@ mod projects;
 mod registration;
 mod reports;
 mod seeds;
+mod sheets;
 mod statements;
 mod storage;
 mod summary;
