@@ -1,6 +1,6 @@
 //! The ledger's columns (项目台账), one list for the export, the template and the import.
 
-use crate::domain::{FieldError, funding::FundingSource, money::Unit};
+use crate::domain::{funding::FundingSource, money::Unit};
 
 /// A column of the ledger.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
