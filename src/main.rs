@@ -217,7 +217,10 @@ async fn main() -> anyhow::Result<()> {
                 let mut conn = database.connection()?;
                 conn.run_migrations()?;
                 let caller = startup::caller_named(&mut conn, &username)?;
-                let outcome = imports::run(&mut conn, &caller, &plan, parsed, dry_run);
+                let bar = progress_bar(parsed.rows() as u64, "rows");
+                let outcome =
+                    imports::run(&mut conn, &caller, &plan, parsed, dry_run, &|| bar.inc(1));
+                bar.finish_and_clear();
                 let report = match outcome {
                     Ok(report) => report,
                     Err(Error::ImportRejected(report)) => *report,
@@ -276,13 +279,16 @@ async fn main() -> anyhow::Result<()> {
                         let names = exports::names(&mut conn, &caller).map_err(described)?;
                         let writer = exports::csv(unit);
                         let mut bytes = writer.header();
+                        let bar = progress_bar(0, "projects");
                         let mut next = Some(query);
                         while let Some(query) = next {
                             let (projects, following) =
                                 exports::page(&mut conn, &caller, query).map_err(described)?;
+                            bar.inc(projects.len() as u64);
                             bytes.extend(writer.rows(&projects, &names));
                             next = following;
                         }
+                        bar.finish_and_clear();
                         bytes
                     }
                     other => anyhow::bail!("--format is xlsx or csv, not {other}"),
@@ -297,6 +303,24 @@ async fn main() -> anyhow::Result<()> {
         Command::Openapi => unreachable!("handled before configuration is read"),
     }
     Ok(())
+}
+
+/// A progress bar on stderr (hidden when stderr is no terminal); `total` 0 counts up.
+fn progress_bar(total: u64, unit: &str) -> indicatif::ProgressBar {
+    let bar = if total == 0 {
+        indicatif::ProgressBar::new_spinner()
+    } else {
+        indicatif::ProgressBar::new(total)
+    };
+    let template = if total == 0 {
+        format!("{{spinner}} {{pos}} {unit} {{elapsed}}")
+    } else {
+        format!("{{bar:40}} {{pos}}/{{len}} {unit} {{elapsed}}")
+    };
+    if let Ok(style) = indicatif::ProgressStyle::with_template(&template) {
+        bar.set_style(style);
+    }
+    bar
 }
 
 async fn blocking(

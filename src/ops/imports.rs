@@ -101,6 +101,19 @@ pub fn parse(upload: Upload, limits: &Limits) -> Result<Parsed, Error> {
     })
 }
 
+impl Parsed {
+    /// How many rows the file has to import.
+    pub fn rows(&self) -> usize {
+        self.ledger
+            .as_ref()
+            .map_or(0, |(_, ledger)| ledger.rows.len())
+            + self
+                .dispatch
+                .as_ref()
+                .map_or(0, |(_, dispatch)| dispatch.rows.len())
+    }
+}
+
 /// The rows of the `调度` sheet and where its columns are.
 struct Dispatch {
     code: usize,
@@ -230,6 +243,7 @@ pub fn run(
     plan_code: &str,
     parsed: Parsed,
     dry_run: bool,
+    progress: &dyn Fn(),
 ) -> Result<ImportReport, Error> {
     match &caller.principal {
         Principal::User(_) | Principal::System => {}
@@ -263,6 +277,7 @@ pub fn run(
                     ledger_row(conn, &importer, &context, sheet, ledger, *row, cells)
                         .map_err(End::Failed)?,
                 );
+                progress();
             }
         }
         if let Some((sheet, dispatch)) = &parsed.dispatch {
@@ -271,6 +286,7 @@ pub fn run(
                     dispatch_row(conn, &importer, &context, sheet, dispatch, *row, cells)
                         .map_err(End::Failed)?,
                 );
+                progress();
             }
         }
         let report = ImportReport {
