@@ -274,7 +274,13 @@ async fn main() -> anyhow::Result<()> {
                 let mut query = ListQuery::default();
                 query.filter.plan = Some(plan);
                 let bytes = match format.as_str() {
-                    "xlsx" => exports::xlsx(&mut conn, &caller, query, unit).map_err(described)?,
+                    "xlsx" => {
+                        let mut file =
+                            exports::xlsx(&mut conn, &caller, query, unit).map_err(described)?;
+                        let mut bytes = Vec::new();
+                        std::io::Read::read_to_end(&mut file, &mut bytes)?;
+                        bytes
+                    }
                     "csv" => {
                         let names = exports::names(&mut conn, &caller).map_err(described)?;
                         let writer = exports::csv(unit);

@@ -53,14 +53,15 @@ pub fn csv(unit: Unit) -> CsvLedger {
 }
 
 /// The whole list as a workbook: the ledger, then (when the list is of one plan) the
-/// plan's summary as finance files it. Rows are written in constant memory; the finished
-/// file is held once.
+/// plan's summary as finance files it. Rows go to a temporary file as they are written
+/// (constant memory), and so does the finished workbook: the answer is an unnamed file,
+/// read from its start, that is gone once closed.
 pub fn xlsx(
     conn: &mut DbConnection,
     caller: &Caller,
     query: ListQuery,
     unit: Unit,
-) -> Result<Vec<u8>, Error> {
+) -> Result<std::fs::File, Error> {
     let names = names(conn, caller)?;
     let mut ledger = XlsxLedger::new(Column::all(), unit)?;
     let plan = query.filter.plan.clone();
@@ -74,7 +75,10 @@ pub fn xlsx(
         Some(code) => db::summary::summary(conn, &code)?,
         None => None,
     };
-    Ok(ledger.finish(summary.as_ref())?)
+    let mut file = tempfile::tempfile().map_err(anyhow::Error::from)?;
+    ledger.finish(summary.as_ref(), &mut file)?;
+    std::io::Seek::rewind(&mut file).map_err(anyhow::Error::from)?;
+    Ok(file)
 }
 
 /// The import template of a plan: the columns to fill, dropdowns of its categories and of

@@ -245,9 +245,9 @@ pub fn run(
     dry_run: bool,
     progress: &dyn Fn(),
 ) -> Result<ImportReport, Error> {
-    match &caller.principal {
-        Principal::User(_) | Principal::System => {}
-        Principal::ApiKey(_) => policy::user(caller).map(drop)?,
+    // API keys only read; a dry run is open to every signed-in user (it writes nothing).
+    if !matches!(caller.principal, Principal::System) {
+        policy::user(caller)?;
     }
     if !dry_run {
         policy::project_editor(caller)?;

@@ -149,10 +149,17 @@ pub async fn export(
         .insert_header((header::CACHE_CONTROL, "no-store"));
     match format {
         Format::Xlsx => {
-            let bytes = db
+            let file = db
                 .run(move |conn| exports::xlsx(conn, &caller, query, unit))
                 .await?;
-            Ok(response.content_type(XLSX).body(bytes))
+            let length = file
+                .metadata()
+                .map_err(|error| anyhow::anyhow!("the finished workbook: {error}"))?
+                .len();
+            Ok(response
+                .content_type(XLSX)
+                .no_chunking(length)
+                .streaming(file_chunks(file)))
         }
         Format::Csv => {
             // The first page is read before answering, so that a bad filter is a 422; the
@@ -193,6 +200,28 @@ pub async fn export(
                 .streaming(body))
         }
     }
+}
+
+/// A file read a chunk at a time on the blocking threads, as a response body.
+fn file_chunks(
+    file: std::fs::File,
+) -> impl futures_util::Stream<Item = Result<web::Bytes, AppError>> {
+    const CHUNK: usize = 64 * 1024;
+    futures_util::stream::unfold(Some(file), |file| async move {
+        let mut file = file?;
+        let read = web::block(move || {
+            let mut chunk = vec![0; CHUNK];
+            let read = std::io::Read::read(&mut file, &mut chunk)?;
+            chunk.truncate(read);
+            Ok::<_, std::io::Error>((file, chunk))
+        })
+        .await;
+        match read.map_err(anyhow::Error::from).and_then(|read| Ok(read?)) {
+            Ok((_, chunk)) if chunk.is_empty() => None,
+            Ok((file, chunk)) => Some((Ok(web::Bytes::from(chunk)), Some(file))),
+            Err(error) => Some((Err(error.context("reading the workbook").into()), None)),
+        }
+    })
 }
 
 /// The import template of a plan: the ledger's columns to fill in, dropdowns for category,

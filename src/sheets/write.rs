@@ -232,9 +232,12 @@ impl XlsxLedger {
         Ok(())
     }
 
-    /// The workbook's bytes, with an autofilter over the ledger and, when given, the plan's
-    /// summary as a second sheet.
-    pub fn finish(mut self, summary: Option<&Summary>) -> anyhow::Result<Vec<u8>> {
+    /// The workbook, written to `out`, with an autofilter over the ledger and, when given,
+    /// the plan's summary as a second sheet.
+    pub fn finish<W>(mut self, summary: Option<&Summary>, out: W) -> anyhow::Result<()>
+    where
+        W: std::io::Write + std::io::Seek + Send,
+    {
         let last_column = self.columns.len().saturating_sub(1) as u16;
         let last_row = self.next_row.saturating_sub(1);
         self.workbook
@@ -246,7 +249,7 @@ impl XlsxLedger {
             let sheet = self.workbook.add_worksheet();
             summary_sheet(sheet, summary, self.unit).map_err(xlsx_error)?;
         }
-        self.workbook.save_to_buffer().map_err(xlsx_error)
+        self.workbook.save_to_writer(out).map_err(xlsx_error)
     }
 }
 
