@@ -7,6 +7,7 @@ use anyhow::{Context, bail};
 use crate::{
     auth::token::MIN_SECRET_BYTES,
     db::{DatabaseUrl, PoolSettings},
+    opendata::oc4ids::Publication,
 };
 
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
@@ -39,7 +40,15 @@ pub struct Settings {
     /// `IMPORT_MAX_BYTES` and `IMPORT_MAX_ROWS`: the largest spreadsheet an import takes.
     pub import_max_bytes: usize,
     pub import_max_rows: usize,
+    /// `OC4IDS_PUBLISHER`, `OC4IDS_ID_PREFIX` and `PUBLIC_URL`: who publishes the open
+    /// data, the registered OC4IDS project identifier prefix, where the service is reached.
+    pub publication: Publication,
 }
+
+/// The publisher named until `OC4IDS_PUBLISHER` names the county's own office.
+pub const DEFAULT_PUBLISHER: &str = "项目储备库（Portfolio Registry）";
+/// Says what it is: a county registers its own prefix with the OC4IDS helpdesk.
+pub const DEFAULT_ID_PREFIX: &str = "oc4ids-unregistered-";
 
 impl Settings {
     pub fn from_env() -> anyhow::Result<Self> {
@@ -103,6 +112,39 @@ impl Settings {
                 1024..=100 * 1024 * 1024,
             )?)?,
             import_max_rows: usize::try_from(number("IMPORT_MAX_ROWS", 10_000, 1..=100_000)?)?,
+            publication: Publication {
+                publisher: value("OC4IDS_PUBLISHER")
+                    .map(|name| name.trim().to_owned())
+                    .unwrap_or_else(|| DEFAULT_PUBLISHER.to_owned()),
+                id_prefix: match value("OC4IDS_ID_PREFIX") {
+                    None => DEFAULT_ID_PREFIX.to_owned(),
+                    Some(prefix)
+                        if prefix.len() <= 64
+                            && prefix
+                                .bytes()
+                                .all(|byte| byte.is_ascii_alphanumeric() || byte == b'-') =>
+                    {
+                        prefix
+                    }
+                    Some(prefix) => bail!(
+                        "OC4IDS_ID_PREFIX must be letters, digits and '-' (at most 64), not {prefix:?}"
+                    ),
+                },
+                public_url: match value("PUBLIC_URL") {
+                    None => None,
+                    Some(url)
+                        if (url.starts_with("https://") || url.starts_with("http://"))
+                            && !url
+                                .trim_end_matches('/')
+                                .contains(|c: char| c.is_whitespace()) =>
+                    {
+                        Some(url.trim_end_matches('/').to_owned())
+                    }
+                    Some(url) => {
+                        bail!("PUBLIC_URL must be an http:// or https:// address, not {url:?}")
+                    }
+                },
+            },
         })
     }
 }
@@ -133,6 +175,31 @@ mod tests {
         assert_eq!(settings.log_format, LogFormat::Text);
         assert_eq!(settings.token_ttl_seconds, 3600);
         assert!(settings.jwt_secret.is_none() && settings.admin_password.is_none());
+    }
+
+    #[test]
+    fn publication_settings_are_checked_and_default_to_saying_they_are_unset() {
+        let defaults = settings(&[]).unwrap().publication;
+        assert_eq!(defaults.id_prefix, DEFAULT_ID_PREFIX);
+        assert_eq!(defaults.public_url, None);
+        let set = settings(&[
+            ("OC4IDS_ID_PREFIX", "oc4ids-abc123-"),
+            ("PUBLIC_URL", "https://registry.example.cn/"),
+        ])
+        .unwrap()
+        .publication;
+        assert_eq!(set.id_prefix, "oc4ids-abc123-");
+        assert_eq!(
+            set.public_url.as_deref(),
+            Some("https://registry.example.cn")
+        );
+        for (name, value) in [
+            ("OC4IDS_ID_PREFIX", "oc4ids abc/"),
+            ("PUBLIC_URL", "registry.example.cn"),
+        ] {
+            let error = settings(&[(name, value)]).unwrap_err().to_string();
+            assert!(error.contains(name), "{error}");
+        }
     }
 
     /// A misspelt scheme once started the service on a new SQLite file named after it.

@@ -9,6 +9,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod openapi;
+pub mod opendata;
 pub mod ops;
 pub mod routes;
 pub mod seed;

@@ -15,6 +15,7 @@ use portfolio_registry::{
     ops::{
         self, exports,
         imports::{self, Upload},
+        opendata,
         projects::ListQuery,
         users::NewAccount,
     },
@@ -88,6 +89,14 @@ enum Command {
         #[arg(long, default_value = "yuan")]
         unit: String,
         /// Where to write the file.
+        #[arg(long)]
+        output: PathBuf,
+    },
+    /// Write a plan's projects as an OC4IDS 0.9.5 project package (JSON).
+    Oc4ids {
+        #[arg(long)]
+        plan: String,
+        /// Where to write the package.
         #[arg(long)]
         output: PathBuf,
     },
@@ -300,6 +309,35 @@ async fn main() -> anyhow::Result<()> {
                     other => anyhow::bail!("--format is xlsx or csv, not {other}"),
                 };
                 std::fs::write(&output, bytes)
+                    .with_context(|| format!("writing {}", output.display()))?;
+                println!("wrote {}", output.display());
+                Ok(())
+            })
+            .await?;
+        }
+        Command::Oc4ids { plan, output } => {
+            blocking(move || {
+                let database = Database::connect(&settings.database_url, settings.pool)?;
+                let mut conn = database.connection()?;
+                let caller = Caller::system();
+                let publication = &settings.publication;
+                let base = match &publication.public_url {
+                    Some(url) => url.clone(),
+                    None => format!("http://{}", settings.bind),
+                };
+                let uri = format!("{base}/api/v1/plans/{plan}/oc4ids");
+                let selection = opendata::Selection {
+                    plan,
+                    updated_since: None,
+                };
+                let package = opendata::prepare(&mut conn, &caller, publication, uri, selection)
+                    .map_err(described)?;
+                let file = std::fs::File::create(&output)
+                    .with_context(|| format!("creating {}", output.display()))?;
+                let mut out = std::io::BufWriter::new(file);
+                opendata::write(&mut conn, &caller, publication, &package, &mut out)
+                    .map_err(described)?;
+                std::io::Write::flush(&mut out)
                     .with_context(|| format!("writing {}", output.display()))?;
                 println!("wrote {}", output.display());
                 Ok(())

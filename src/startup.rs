@@ -17,7 +17,9 @@ use crate::{
     db::{Database, DatabaseUrl},
     domain::{Error, user::NewPassword},
     error::{AppError, PROBLEM_JSON, json_error},
-    openapi, ops, routes,
+    openapi,
+    opendata::oc4ids::Publication,
+    ops, routes,
     seed::SeedSet,
     sheets::read::Limits,
     telemetry,
@@ -32,6 +34,7 @@ pub struct AppState {
     pub database: Database,
     pub keys: Arc<TokenKeys>,
     pub import_limits: Limits,
+    pub publication: Publication,
 }
 
 /// Opens the pool, migrates, loads the plan's seeds and creates the first `admin` (each
@@ -54,6 +57,7 @@ pub async fn prepare(settings: &Settings) -> anyhow::Result<AppState> {
             database,
             keys: Arc::new(keys),
             import_limits: import_limits(&settings),
+            publication: settings.publication.clone(),
         })
     })
     .await
@@ -83,11 +87,13 @@ impl Application {
         let database = web::Data::new(state.database);
         let keys = web::Data::from(state.keys);
         let import_limits = web::Data::new(state.import_limits);
+        let publication = web::Data::new(state.publication);
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(database.clone())
                 .app_data(keys.clone())
                 .app_data(import_limits.clone())
+                .app_data(publication.clone())
                 .app_data(
                     web::JsonConfig::default()
                         .limit(BODY_LIMIT_BYTES)

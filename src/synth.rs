@@ -29,7 +29,7 @@ use crate::{
     seed::{CategorySeed, OrganizationSeed, PlanSeed, SeedSet},
 };
 
-pub const PLAN_CODE: &str = "synthetic-bench";
+pub const PLAN_CODE: &str = crate::domain::plan::SYNTHETIC_PLAN_CODE;
 const DEPARTMENTS: usize = 40;
 const COMPANIES: usize = 20;
 const BATCH: usize = 2_000;

@@ -153,3 +153,36 @@ pub fn insert_category(
         .execute(conn)?;
     Ok(id)
 }
+
+/// What changes whenever anything a plan's published projects show changes: the count of
+/// its projects, the sum of their versions (every write to a project bumps its version),
+/// their latest change, and the latest change to an organization (whose names appear
+/// beside the projects). Cheap: one pass over the plan's rows, no project is loaded.
+#[derive(Debug, Clone, PartialEq, Eq, QueryableByName)]
+pub struct PlanFingerprint {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub projects: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub versions: i64,
+    #[diesel(sql_type = diesel::sql_types::Timestamp)]
+    pub plan_created: chrono::NaiveDateTime,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Timestamp>)]
+    pub projects_changed: Option<chrono::NaiveDateTime>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Timestamp>)]
+    pub organizations_changed: Option<chrono::NaiveDateTime>,
+}
+
+/// The fingerprint of the plan `plan_id`.
+pub fn fingerprint(conn: &mut DbConnection, plan_id: PlanId) -> QueryResult<PlanFingerprint> {
+    // SUM(bigint) is NUMERIC on PostgreSQL: cast back (STACK-NOTES).
+    diesel::sql_query(
+        "SELECT COUNT(*) AS projects, CAST(COALESCE(SUM(version), 0) AS BIGINT) AS versions, \
+           (SELECT created_at FROM plans WHERE id = $1) AS plan_created, \
+           MAX(updated_at) AS projects_changed, \
+           (SELECT MAX(created_at) FROM audit_entries WHERE entity_type = 'organization') \
+             AS organizations_changed \
+         FROM projects WHERE plan_id = $1",
+    )
+    .bind::<diesel::sql_types::Text, _>(plan_id)
+    .get_result(conn)
+}

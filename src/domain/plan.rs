@@ -3,6 +3,9 @@ use utoipa::ToSchema;
 
 use super::Money;
 
+/// The plan that `synth` fills with synthetic projects for benchmarks: never published.
+pub const SYNTHETIC_PLAN_CODE: &str = "synthetic-bench";
+
 /// A planning document whose projects the registry holds.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Plan {

@@ -11,6 +11,7 @@ pub mod api_keys;
 pub mod audit;
 pub mod exports;
 pub mod imports;
+pub mod opendata;
 pub mod organizations;
 pub mod projects;
 pub mod reports;

@@ -12,6 +12,7 @@ pub mod body;
 pub mod extract;
 pub mod health;
 pub mod lifecycle;
+pub mod opendata;
 pub mod organizations;
 pub mod plans;
 pub mod projects;
@@ -71,6 +72,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         endpoint(M::GET, "/api/v1/plans/{code}", plans::get),
         endpoint(M::GET, "/api/v1/plans/{code}/categories", plans::categories),
         endpoint(M::GET, "/api/v1/plans/{code}/summary", plans::summary),
+        endpoint(M::GET, "/api/v1/plans/{code}/oc4ids", opendata::oc4ids),
         endpoint(
             M::GET,
             "/api/v1/plans/{code}/import-template",

@@ -4,6 +4,7 @@ use diesel::{Connection, PgConnection, RunQueryDsl};
 use portfolio_registry::{
     config::{LogFormat, Settings},
     db::{Database, DatabaseUrl, PoolSettings},
+    opendata::oc4ids::Publication,
     startup::{AppState, Application, prepare},
 };
 use reqwest::{Method, StatusCode};
@@ -153,6 +154,11 @@ pub fn test_settings(url: DatabaseUrl) -> Settings {
         admin_password: Some(ADMIN_PASSWORD.to_owned()),
         import_max_bytes: 10 * 1024 * 1024,
         import_max_rows: 10_000,
+        publication: Publication {
+            publisher: "云阳县项目储备库（测试）".to_owned(),
+            id_prefix: "oc4ids-test00-".to_owned(),
+            public_url: None,
+        },
     }
 }
 

@@ -15,6 +15,7 @@ mod health;
 mod layers;
 mod lifecycle;
 mod migrations;
+mod opendata;
 mod plans;
 mod projects;
 mod registration;

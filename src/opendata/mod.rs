@@ -1,0 +1,3 @@
+//! Open data formats the registry publishes. Pure: domain values in, bytes out.
+
+pub mod oc4ids;
