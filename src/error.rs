@@ -139,6 +139,7 @@ impl AppError {
                     "Import rejected",
                     StatusCode::UNPROCESSABLE_ENTITY,
                 ),
+                Error::Busy { .. } => ("busy", "Service busy", StatusCode::SERVICE_UNAVAILABLE),
                 Error::Unavailable(_) => (
                     "database-unavailable",
                     "Service unavailable",
@@ -177,8 +178,11 @@ impl AppError {
             title: title.to_owned(),
             status: status.as_u16(),
             detail: self.detail(),
+            // Bounded: a request with thousands of bad parameters gets a short answer.
             errors: match self {
-                Self::Domain(Error::Validation(errors)) => Some(errors.clone()),
+                Self::Domain(Error::Validation(errors)) => {
+                    Some(errors.iter().take(MAX_LISTED_ERRORS).cloned().collect())
+                }
                 _ => None,
             },
             counts: match self {
@@ -192,6 +196,9 @@ impl AppError {
         }
     }
 }
+
+/// The most field errors one answer lists.
+pub const MAX_LISTED_ERRORS: usize = 50;
 
 impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
@@ -214,9 +221,14 @@ impl ResponseError for AppError {
             Self::Domain(Error::Unavailable(_)) => {
                 response.insert_header((header::RETRY_AFTER, "5"));
             }
-            Self::Domain(Error::Throttled {
-                retry_after_seconds,
-            }) => {
+            Self::Domain(
+                Error::Throttled {
+                    retry_after_seconds,
+                }
+                | Error::Busy {
+                    retry_after_seconds,
+                },
+            ) => {
                 response.insert_header((header::RETRY_AFTER, retry_after_seconds.to_string()));
             }
             Self::Domain(Error::Unauthorized) => {

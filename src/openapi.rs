@@ -19,7 +19,7 @@ use crate::{domain, error, routes};
             decimals), progress reports and audit trail. Errors are application/problem+json (RFC 9457).",
         license(name = "Apache-2.0"),
     ),
-    modifiers(&SecuritySchemes, &CommonResponses),
+    modifiers(&SecuritySchemes, &CommonResponses, &NamePatterns),
     paths(
         routes::auth::login,
         routes::auth::me,
@@ -108,6 +108,34 @@ impl Modify for SecuritySchemes {
                     .build(),
             ),
         );
+    }
+}
+
+/// The names a client writes (of projects and organizations) follow one pattern, set here
+/// from the rule the domain checks (`domain::validation::NAME_PATTERN`), so that the
+/// contract and the check cannot drift apart.
+struct NamePatterns;
+
+impl Modify for NamePatterns {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{RefOr, schema::Schema};
+        let Some(components) = openapi.components.as_mut() else {
+            return;
+        };
+        for written in [
+            "NewProject",
+            "ProjectPatch",
+            "NewOrganization",
+            "OrganizationChanges",
+        ] {
+            let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(written) else {
+                panic!("the contract has no object schema {written}");
+            };
+            let Some(RefOr::T(Schema::Object(name))) = object.properties.get_mut("name") else {
+                panic!("{written} has no name");
+            };
+            name.pattern = Some(crate::domain::validation::NAME_PATTERN.to_owned());
+        }
     }
 }
 

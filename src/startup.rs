@@ -102,6 +102,7 @@ impl Application {
                 .app_data(web::PayloadConfig::new(BODY_LIMIT_BYTES))
                 .wrap(ErrorHandlers::new().default_handler(problem_for_bare_errors))
                 .wrap(from_fn(telemetry::request_context))
+                .wrap(from_fn(routes::headers::security_headers))
                 .configure(routes::configure)
                 .service(web::resource("/api/openapi.json").get(openapi::serve))
                 .service(web::resource("/docs").get(openapi::docs_redirect))

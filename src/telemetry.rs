@@ -30,10 +30,24 @@ pub fn init(format: LogFormat) {
 
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
 
-/// The id of the request being served: the client's `X-Request-Id` when it is a short
-/// token, else a new uuid. Audit entries and log lines carry it.
+/// The id of the request being served: a new uuid, and beside it the client's own
+/// `X-Request-Id` when that is a short token (never instead of it: a client cannot make
+/// two requests look like one in the audit). Audit entries and log lines carry it.
 #[derive(Debug, Clone)]
-pub struct RequestId(pub String);
+pub struct RequestId {
+    pub server: String,
+    pub client: Option<String>,
+}
+
+impl RequestId {
+    /// As the audit trail records it: `<uuid>`, or `<uuid> client:<the client's id>`.
+    pub fn recorded(&self) -> String {
+        match &self.client {
+            Some(client) => format!("{} client:{client}", self.server),
+            None => self.server.clone(),
+        }
+    }
+}
 
 fn acceptable_request_id(value: &HeaderValue) -> Option<String> {
     let text = value.to_str().ok()?;
@@ -49,20 +63,23 @@ pub async fn request_context(
     request: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
-    let request_id = request
-        .headers()
-        .get(REQUEST_ID_HEADER)
-        .and_then(acceptable_request_id)
-        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-    request
-        .extensions_mut()
-        .insert(RequestId(request_id.clone()));
+    let id = RequestId {
+        server: uuid::Uuid::new_v4().to_string(),
+        client: request
+            .headers()
+            .get(REQUEST_ID_HEADER)
+            .and_then(acceptable_request_id),
+    };
+    // The client's own id is echoed back when it sent one, else the server's.
+    let request_id = id.client.clone().unwrap_or_else(|| id.server.clone());
     let span = tracing::info_span!(
         "request",
-        request_id = %request_id,
+        request_id = %id.server,
+        client_request_id = id.client.as_deref().unwrap_or_default(),
         method = %request.method(),
         path = %request.path(),
     );
+    request.extensions_mut().insert(id);
     let started = Instant::now();
     let mut response = next.call(request).instrument(span.clone()).await?;
     let status = response.status().as_u16();

@@ -4,7 +4,11 @@
 
 use std::{
     cell::RefCell,
-    sync::{Arc, LazyLock, Mutex, mpsc},
+    sync::{
+        Arc, LazyLock, Mutex,
+        atomic::{AtomicUsize, Ordering},
+        mpsc,
+    },
 };
 
 use anyhow::anyhow;
@@ -49,10 +53,45 @@ static HASHERS: LazyLock<Mutex<mpsc::Sender<Job>>> = LazyLock::new(|| {
     Mutex::new(sender)
 });
 
+/// Jobs queued or running on the hashing threads.
+static PENDING: AtomicUsize = AtomicUsize::new(0);
+/// The most jobs a request may find queued: about two seconds of hashing per thread. A
+/// storm of password guesses beyond it is answered 503 at once instead of making every
+/// login wait behind it.
+const MAX_PENDING: usize = 32;
+
+/// The hashing queue is full.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the password hashing queue is full")]
+pub struct Busy;
+
+impl From<Busy> for crate::domain::Error {
+    fn from(_: Busy) -> Self {
+        Self::Busy {
+            retry_after_seconds: 2,
+        }
+    }
+}
+
+/// [`submit`] for a request: refused while [`MAX_PENDING`] jobs wait.
+fn submit_bounded<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<oneshot::Receiver<T>, Busy> {
+    if PENDING.load(Ordering::Relaxed) >= MAX_PENDING {
+        return Err(Busy);
+    }
+    Ok(submit(work))
+}
+
 /// Hands `work` to a hashing thread; its answer arrives on the returned channel.
 fn submit<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> oneshot::Receiver<T> {
     let (reply, answer) = oneshot::channel();
-    let job: Job = Box::new(move || drop(reply.send(work())));
+    PENDING.fetch_add(1, Ordering::Relaxed);
+    let job: Job = Box::new(move || {
+        let result = work();
+        PENDING.fetch_sub(1, Ordering::Relaxed);
+        drop(reply.send(result));
+    });
     HASHERS
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -124,11 +163,11 @@ fn verify_here(password: &str, stored: &str) -> bool {
 
 /// The PHC string (`$argon2id$v=19$m=19456,t=2,p=1$…`) of a new password, awaited without
 /// holding a thread of the blocking pool.
-pub async fn hash(password: &NewPassword) -> anyhow::Result<String> {
+pub async fn hash(password: &NewPassword) -> Result<String, crate::domain::Error> {
     let password = password.expose().to_owned();
-    submit(move || hash_here(&password))
+    Ok(submit_bounded(move || hash_here(&password))?
         .await
-        .expect("a hashing thread answers every job")
+        .expect("a hashing thread answers every job")?)
 }
 
 /// [`hash`] for callers outside a request (start-up, the command line), on a thread that
@@ -146,18 +185,18 @@ pub fn hash_blocking(password: &NewPassword) -> anyhow::Result<String> {
 /// username) it verifies against a hash of no one's password, so that an unknown user
 /// costs the same time as a wrong password (no user enumeration by timing), and answers
 /// `false`.
-pub async fn verify(password: String, stored: Option<String>) -> bool {
+pub async fn verify(password: String, stored: Option<String>) -> Result<bool, Busy> {
     static DUMMY: LazyLock<String> =
         LazyLock::new(|| hash_here(&super::random_token(24)).expect("hashing the dummy password"));
-    submit(move || match stored {
+    Ok(submit_bounded(move || match stored {
         Some(stored) => verify_here(&password, &stored),
         None => {
             let _ = verify_here(&password, &DUMMY);
             false
         }
-    })
+    })?
     .await
-    .expect("a hashing thread answers every job")
+    .expect("a hashing thread answers every job"))
 }
 
 #[cfg(test)]
@@ -165,7 +204,9 @@ mod tests {
     use super::*;
 
     async fn matches(password: &str, stored: &str) -> bool {
-        verify(password.to_owned(), Some(stored.to_owned())).await
+        verify(password.to_owned(), Some(stored.to_owned()))
+            .await
+            .unwrap()
     }
 
     #[tokio::test]
@@ -179,7 +220,11 @@ mod tests {
         assert!(matches("correct horse battery", &stored).await);
         assert!(!matches("correct horse battery!", &stored).await);
         assert!(!matches("correct horse battery", "not a hash").await);
-        assert!(!verify("correct horse battery".to_owned(), None).await);
+        assert!(
+            !verify("correct horse battery".to_owned(), None)
+                .await
+                .unwrap()
+        );
     }
 
     /// Verifying reads the parameters, salt and version from the stored hash, like the

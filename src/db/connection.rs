@@ -181,19 +181,37 @@ impl ConnectionManager {
                 Ok(DbConnection::Postgres(connection))
             }
             DatabaseUrl::Sqlite(path) => {
-                if let Some(directory) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(directory).map_err(|source| {
-                        ConnectError::Directory {
-                            path: path.display().to_string(),
-                            source,
-                        }
-                    })?;
-                }
+                private_file(path).map_err(|source| ConnectError::Directory {
+                    path: path.display().to_string(),
+                    source,
+                })?;
                 let mut connection = diesel::SqliteConnection::establish(&path.to_string_lossy())?;
                 connection.batch_execute(SQLITE_SETTINGS)?;
                 Ok(DbConnection::Sqlite(connection))
             }
         }
+    }
+}
+
+/// Makes the SQLite file's folder (mode 0700) and the file itself (0600) when they do not
+/// exist: the database holds password hashes, which no other local user may read. SQLite
+/// gives its `-wal` and `-shm` files the database file's mode.
+fn private_file(path: &std::path::Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+    if let Some(directory) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(directory)?;
+    }
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Err(error) if error.kind() != std::io::ErrorKind::AlreadyExists => Err(error),
+        _ => Ok(()),
     }
 }
 
@@ -247,6 +265,29 @@ impl r2d2::ManageConnection for ConnectionManager {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The database holds password hashes: its folder and files are the owner's alone.
+    #[test]
+    fn a_new_sqlite_database_is_private_to_its_owner() {
+        use std::os::unix::fs::PermissionsExt;
+        let root = tempfile::tempdir().unwrap();
+        let path = root.path().join("data").join("registry.db");
+        let manager = ConnectionManager::new(DatabaseUrl::Sqlite(path.clone()));
+        let mut connection = manager.open().unwrap();
+        if let DbConnection::Sqlite(connection) = &mut connection {
+            connection
+                .batch_execute("CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1);")
+                .unwrap();
+        }
+        let mode =
+            |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(path.parent().unwrap()), 0o700);
+        assert_eq!(mode(&path), 0o600);
+        let wal = path.with_file_name("registry.db-wal");
+        if wal.exists() {
+            assert_eq!(mode(&wal), 0o600);
+        }
+    }
 
     #[test]
     fn the_scheme_selects_the_backend() {

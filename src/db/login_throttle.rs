@@ -7,7 +7,19 @@ use diesel::{
     sql_types::{Integer, Text, Timestamp},
 };
 
+use sha2::{Digest, Sha256};
+
 use super::{DbConnection, schema::login_failures};
+
+/// The stored key of a subject: its SHA-256, so that a key has one short length whatever
+/// a client sent (a 3,000-character username once overflowed PostgreSQL's index row) and
+/// the table holds no username or address in clear.
+fn key(subject: &str) -> String {
+    Sha256::digest(subject.as_bytes())
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
 
 /// A subject is blocked after this many failures within [`WINDOW`]…
 pub const WINDOW: Duration = Duration::minutes(15);
@@ -23,8 +35,9 @@ pub fn blocked_for(
     subjects: &[String],
     at: NaiveDateTime,
 ) -> QueryResult<Option<u64>> {
+    let keys: Vec<String> = subjects.iter().map(|subject| key(subject)).collect();
     let until: Option<NaiveDateTime> = login_failures::table
-        .filter(login_failures::subject.eq_any(subjects))
+        .filter(login_failures::subject.eq_any(keys))
         .filter(login_failures::blocked_until.gt(at))
         .select(diesel::dsl::max(login_failures::blocked_until))
         .first(conn)?;
@@ -34,12 +47,24 @@ pub fn blocked_for(
 /// Counts a failure for `subject`, starting a new window when the last one is over, and
 /// blocking the subject when it reaches `limit`. One atomic upsert (both backends accept
 /// `ON CONFLICT`; `$n` placeholders are numbered in order of first use, as SQLite needs).
+/// Rows whose window and block are both over are deleted on the way, so that the table
+/// holds only the last [`WINDOW`]'s subjects whatever a client sends.
 pub fn record_failure(
     conn: &mut DbConnection,
     subject: &str,
     limit: i32,
     at: NaiveDateTime,
 ) -> QueryResult<()> {
+    diesel::delete(
+        login_failures::table
+            .filter(login_failures::window_started_at.lt(at - WINDOW))
+            .filter(
+                login_failures::blocked_until
+                    .is_null()
+                    .or(login_failures::blocked_until.le(at)),
+            ),
+    )
+    .execute(conn)?;
     diesel::sql_query(
         "INSERT INTO login_failures (subject, failures, window_started_at, blocked_until) \
          VALUES ($1, 1, $2, CASE WHEN 1 >= $3 THEN $4 ELSE NULL END) \
@@ -52,7 +77,7 @@ pub fn record_failure(
            window_started_at = CASE WHEN login_failures.window_started_at < $5 THEN $2 \
                                ELSE login_failures.window_started_at END",
     )
-    .bind::<Text, _>(subject)
+    .bind::<Text, _>(key(subject))
     .bind::<Timestamp, _>(at)
     .bind::<Integer, _>(limit)
     .bind::<Timestamp, _>(at + BLOCK)
@@ -63,7 +88,7 @@ pub fn record_failure(
 
 /// Forgets the failures of `subject` (after a successful login).
 pub fn clear(conn: &mut DbConnection, subject: &str) -> QueryResult<()> {
-    diesel::delete(login_failures::table.filter(login_failures::subject.eq(subject)))
+    diesel::delete(login_failures::table.filter(login_failures::subject.eq(key(subject))))
         .execute(conn)
         .map(drop)
 }

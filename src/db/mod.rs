@@ -77,15 +77,40 @@ impl From<diesel::result::Error> for Error {
         use diesel::result::{DatabaseErrorKind, Error as Query};
         match error {
             Query::NotFound => Self::NotFound("no such resource".to_owned()),
-            Query::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => Self::Conflict(
-                format!("conflicts with an existing record: {}", info.message()),
-            ),
+            Query::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+                // The client learns which value is taken, never the database's wording.
+                tracing::info!(message = info.message(), "unique constraint");
+                Self::Conflict(format!(
+                    "{} is already taken by another record",
+                    taken_column(info.as_ref())
+                ))
+            }
             Query::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
                 Self::Unavailable(info.message().to_owned())
             }
             other => Self::Internal(anyhow::Error::new(other).context("database query")),
         }
     }
+}
+
+/// The column a unique violation names: PostgreSQL's constraint `<table>_<column>_key`,
+/// SQLite's message `UNIQUE constraint failed: <table>.<column>`; `body` when neither says.
+fn taken_column(info: &dyn diesel::result::DatabaseErrorInformation) -> String {
+    if let Some(column) = info.column_name() {
+        return column.to_owned();
+    }
+    if let (Some(constraint), Some(table)) = (info.constraint_name(), info.table_name())
+        && let Some(column) = constraint
+            .strip_prefix(&format!("{table}_"))
+            .and_then(|rest| rest.strip_suffix("_key"))
+    {
+        return column.to_owned();
+    }
+    info.message()
+        .strip_prefix("UNIQUE constraint failed: ")
+        .and_then(|columns| columns.split(", ").next())
+        .and_then(|column| column.split_once('.'))
+        .map_or_else(|| "body".to_owned(), |(_, column)| column.to_owned())
 }
 
 /// Pool settings: how many connections and how long a request waits for one.

@@ -131,8 +131,9 @@ pub struct UserChanges {
     pub role: Option<Role>,
     pub organization_id: Option<OrganizationId>,
     pub active: Option<bool>,
-    /// A new password hash; also ends every token issued before.
     pub password_hash: Option<String>,
+    /// Ends every token issued before (the token version moves on).
+    pub revoke_tokens: bool,
 }
 
 pub fn update(conn: &mut DbConnection, id: UserId, changes: UserChanges) -> QueryResult<User> {
@@ -146,7 +147,7 @@ pub fn update(conn: &mut DbConnection, id: UserId, changes: UserChanges) -> Quer
         password_hash: Option<String>,
         updated_at: NaiveDateTime,
     }
-    let password_changed = changes.password_hash.is_some();
+    let revoke_tokens = changes.revoke_tokens;
     diesel::update(users::table.find(id))
         .set(Changeset {
             display_name: changes.display_name,
@@ -157,7 +158,7 @@ pub fn update(conn: &mut DbConnection, id: UserId, changes: UserChanges) -> Quer
             updated_at: now(),
         })
         .execute(conn)?;
-    if password_changed {
+    if revoke_tokens {
         diesel::update(users::table.find(id))
             .set(users::token_version.eq(users::token_version + 1))
             .execute(conn)?;

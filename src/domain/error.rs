@@ -36,6 +36,9 @@ pub enum Error {
     /// A real import with row errors: nothing was written; the report says why, row by row.
     #[error("the import has rows with errors; nothing was written")]
     ImportRejected(Box<super::import::ImportReport>),
+    /// Too much work of one kind is queued (password hashing): try again shortly.
+    #[error("the service is busy checking passwords; try again in {retry_after_seconds} seconds")]
+    Busy { retry_after_seconds: u64 },
     /// The database could not be reached in time.
     #[error("the database is unavailable")]
     Unavailable(String),

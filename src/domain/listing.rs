@@ -185,6 +185,11 @@ pub fn decode_cursor<T: serde::de::DeserializeOwned>(text: &str) -> Option<T> {
     serde_json::from_slice(&bytes).ok()
 }
 
+/// Whether a time lies in the years both backends store (1 to 9999).
+pub fn storable(time: &chrono::DateTime<chrono::Utc>) -> bool {
+    (1..=9999).contains(&chrono::Datelike::year(time))
+}
+
 impl Cursor {
     pub fn encode(&self) -> String {
         encode_cursor(self)
@@ -197,8 +202,10 @@ impl Cursor {
         let value_fits_key = match (cursor.key, &cursor.value) {
             // U+0000 is in no stored text (and PostgreSQL cannot compare with it).
             (SortKey::Code | SortKey::Name, SortValue::Text(text)) => !text.contains('\0'),
-            (SortKey::UpdatedAt, SortValue::Time(_))
-            | (SortKey::TotalInvestment, SortValue::Fen(_)) => true,
+            // A time no stored row can have (PostgreSQL's range ends long before chrono's)
+            // is no cursor this service handed out.
+            (SortKey::UpdatedAt, SortValue::Time(time)) => storable(time),
+            (SortKey::TotalInvestment, SortValue::Fen(_)) => true,
             _ => false,
         };
         if !value_fits_key {

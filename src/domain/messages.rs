@@ -9,6 +9,10 @@ const EXACT: &[(&str, &str)] = &[
         "须为 1 到 200 个字符，不能为空白",
     ),
     ("must be at most 10000 characters", "最多 10000 个字符"),
+    (
+        "must not contain control, zero-width or bidirectional formatting characters",
+        "不能含有控制字符、零宽字符或双向文本格式字符",
+    ),
     ("must be at most 200 characters", "最多 200 个字符"),
     (
         "must be a year from 1900 to 2100",

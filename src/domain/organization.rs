@@ -77,5 +77,8 @@ pub fn parse_organization_name(text: &str) -> Result<String, &'static str> {
     if trimmed.is_empty() || trimmed.chars().count() > 200 {
         return Err("must be 1 to 200 characters, not blank");
     }
+    if super::validation::has_invisible_characters(trimmed) {
+        return Err(super::validation::INVISIBLE_MESSAGE);
+    }
     Ok(trimmed.to_owned())
 }

@@ -181,6 +181,11 @@ impl ProjectDetails {
                 "name",
                 "must be 1 to 200 characters, not blank",
             ));
+        } else if super::validation::has_invisible_characters(&self.name) {
+            errors.push(FieldError::new(
+                "name",
+                super::validation::INVISIBLE_MESSAGE,
+            ));
         }
         if chars(&self.description) > MAX_DESCRIPTION_CHARS {
             errors.push(FieldError::new(
@@ -268,12 +273,7 @@ pub struct NewProject {
     pub plan: String,
     #[schema(example = "low_carbon", min_length = 1)]
     pub category: String,
-    #[schema(
-        example = "宝坪光伏二期项目",
-        min_length = 1,
-        max_length = 200,
-        pattern = r"\S"
-    )]
+    #[schema(example = "宝坪光伏二期项目", min_length = 1, max_length = 200)]
     pub name: String,
     #[serde(default)]
     #[schema(max_length = 10000)]
@@ -332,7 +332,7 @@ impl NewProject {
 #[serde(deny_unknown_fields)]
 pub struct ProjectPatch {
     #[serde(default)]
-    #[schema(value_type = Option<String>, min_length = 1, max_length = 200, pattern = r"\S")]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 200)]
     pub name: Patch<String>,
     #[serde(default)]
     #[schema(value_type = Option<String>, max_length = 10000)]

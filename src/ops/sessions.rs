@@ -15,9 +15,13 @@ use crate::{
     domain::{
         Error,
         actor::{Actor, ActorKind},
-        user::{NewPassword, User},
+        user::{NewPassword, User, Username},
     },
 };
+
+/// The longest password a login hashes: the policy sets none longer than 256 characters
+/// (1,024 bytes of UTF-8 at most).
+pub const MAX_LOGIN_PASSWORD_BYTES: usize = 1024;
 
 /// A successful login.
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
@@ -42,14 +46,16 @@ pub async fn login(
     client_address: String,
     request_id: Option<String>,
 ) -> Result<LoginResponse, Error> {
-    let user_subject = format!("user:{username}");
-    let address_subject = format!("ip:{client_address}");
-    let subjects = vec![user_subject.clone(), address_subject.clone()];
-    let lookup = username.clone();
+    let subjects = Subjects::of(&username, &client_address);
+    let checked = subjects.clone();
+    let lookup = Username::parse(&username).ok();
     let (blocked, account) = database
         .run(move |conn| {
-            let blocked = login_throttle::blocked_for(conn, &subjects, db::now())?;
-            let account = users::find_account_by_username(conn, &lookup)?;
+            let blocked = checked.blocked(conn)?;
+            let account = match lookup {
+                Some(username) => users::find_account_by_username(conn, username.as_str())?,
+                None => None,
+            };
             Ok::<_, Error>((blocked, account))
         })
         .await?;
@@ -59,32 +65,23 @@ pub async fn login(
         });
     }
 
-    let stored_hash = account
-        .as_ref()
-        .map(|account| account.password_hash.clone());
-    let password_matches = password::verify(password, stored_hash).await;
+    // A name no account can have, or a password longer than any the policy lets one set,
+    // fails without a hash: nothing to learn from it that the contract does not say.
+    let well_formed =
+        Username::parse(&username).is_ok() && password.len() <= MAX_LOGIN_PASSWORD_BYTES;
+    let password_matches = well_formed && {
+        let stored_hash = account
+            .as_ref()
+            .map(|account| account.password_hash.clone());
+        password::verify(password, stored_hash).await?
+    };
 
     let account = account.filter(|account| password_matches && account.user.active);
     let Some(account) = account else {
-        database
-            .write(move |conn| {
-                let at = db::now();
-                login_throttle::record_failure(
-                    conn,
-                    &user_subject,
-                    login_throttle::USERNAME_LIMIT,
-                    at,
-                )?;
-                login_throttle::record_failure(
-                    conn,
-                    &address_subject,
-                    login_throttle::ADDRESS_LIMIT,
-                    at,
-                )?;
-                Ok::<_, Error>(())
-            })
-            .await?;
-        tracing::info!(%username, "login failed");
+        subjects.record_failure(database).await?;
+        // Escaped and shortened: a client's newline or terminal escape forges no log line.
+        let shown: String = username.chars().take(64).collect();
+        tracing::info!(username = ?shown, "login failed");
         return Err(Error::Unauthorized);
     };
 
@@ -98,7 +95,7 @@ pub async fn login(
     };
     database
         .write(move |conn| {
-            login_throttle::clear(conn, &user_subject)?;
+            login_throttle::clear(conn, &subjects.user)?;
             audit::record(conn, &actor, Change::new("auth.login", "user", user.id))?;
             Ok::<_, Error>(())
         })
@@ -117,18 +114,35 @@ pub async fn login(
 
 /// Changes the caller's password if `current` is right; every token issued before stops
 /// working.
+/// A wrong current password counts as a failed login, for the user and for the client
+/// address alike: a stolen token guesses no faster here than at the login.
 pub async fn change_password(
     database: &Database,
     caller: &Caller,
     current: String,
     new_password: NewPassword,
+    client_address: String,
 ) -> Result<(), Error> {
-    let id = policy::user(caller)?.id;
-    let account = database
-        .run(move |conn| Ok::<_, Error>(users::find_account(conn, id)?))
-        .await?
-        .ok_or(Error::Unauthorized)?;
-    if !password::verify(current, Some(account.password_hash)).await {
+    let me = policy::user(caller)?;
+    let id = me.id;
+    let subjects = Subjects::of(&me.username, &client_address);
+    let checked = subjects.clone();
+    let (blocked, account) = database
+        .run(move |conn| {
+            let blocked = checked.blocked(conn)?;
+            Ok::<_, Error>((blocked, users::find_account(conn, id)?))
+        })
+        .await?;
+    if let Some(retry_after_seconds) = blocked {
+        return Err(Error::Throttled {
+            retry_after_seconds,
+        });
+    }
+    let account = account.ok_or(Error::Unauthorized)?;
+    let matches = current.len() <= MAX_LOGIN_PASSWORD_BYTES
+        && password::verify(current, Some(account.password_hash)).await?;
+    if !matches {
+        subjects.record_failure(database).await?;
         return Err(Error::validation(
             "current_password",
             "is not your current password",
@@ -139,4 +153,48 @@ pub async fn change_password(
     database
         .write(move |conn| super::users::set_own_password(conn, &caller, new_hash))
         .await
+}
+
+/// What failed password checks are counted against: the username and the client address.
+#[derive(Debug, Clone)]
+struct Subjects {
+    user: String,
+    address: String,
+}
+
+impl Subjects {
+    fn of(username: &str, client_address: &str) -> Self {
+        Self {
+            user: format!("user:{username}"),
+            address: format!("ip:{client_address}"),
+        }
+    }
+
+    /// Seconds until the longer block of the two ends; `None` when neither is blocked.
+    fn blocked(&self, conn: &mut db::DbConnection) -> Result<Option<u64>, Error> {
+        let subjects = [self.user.clone(), self.address.clone()];
+        Ok(login_throttle::blocked_for(conn, &subjects, db::now())?)
+    }
+
+    async fn record_failure(&self, database: &Database) -> Result<(), Error> {
+        let subjects = self.clone();
+        database
+            .write(move |conn| {
+                let at = db::now();
+                login_throttle::record_failure(
+                    conn,
+                    &subjects.user,
+                    login_throttle::USERNAME_LIMIT,
+                    at,
+                )?;
+                login_throttle::record_failure(
+                    conn,
+                    &subjects.address,
+                    login_throttle::ADDRESS_LIMIT,
+                    at,
+                )?;
+                Ok::<_, Error>(())
+            })
+            .await
+    }
 }

@@ -124,6 +124,12 @@ pub fn update(
 ) -> Result<User, Error> {
     let me = policy::plan_office(caller)?.id;
     self_demotion_refused(me, id, &changes)?;
+    // An administrator setting someone's password is told apart in the trail.
+    let action = if changes.password_hash.is_some() {
+        "user.password_reset"
+    } else {
+        "user.update"
+    };
     let before = users::find(conn, id)?.ok_or_else(|| not_found(id))?;
     if changes.role.is_some() || changes.organization_id.is_some() {
         let role = changes.role.unwrap_or(before.role);
@@ -138,13 +144,16 @@ pub fn update(
             role: changes.role,
             organization_id: changes.organization_id,
             active: changes.active,
+            // A new password or a deactivation ends the tokens issued before: a user
+            // reactivated later starts again from a login, not from an old token.
+            revoke_tokens: changes.password_hash.is_some() || changes.active == Some(false),
             password_hash: changes.password_hash,
         },
     )?;
     audit::record(
         conn,
         &caller.actor(),
-        Change::new("user.update", "user", id)
+        Change::new(action, "user", id)
             .before(&before)
             .after(&after),
     )?;
@@ -181,6 +190,7 @@ pub fn set_own_password(
         id,
         UserChanges {
             password_hash: Some(password_hash),
+            revoke_tokens: true,
             ..UserChanges::default()
         },
     )?;

@@ -57,7 +57,9 @@ fn page_params(
             "cursor" => {
                 position = errors.take(
                     &name,
-                    decode_cursor(&value).ok_or("is not a cursor this service handed out"),
+                    decode_cursor::<Position>(&value)
+                        .filter(|position| crate::domain::listing::storable(&position.at))
+                        .ok_or("is not a cursor this service handed out"),
                 )
             }
             "entity_type" => filter.entity_type = errors.take(&name, non_empty(value)),

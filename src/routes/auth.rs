@@ -3,7 +3,10 @@ use serde::Deserialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use super::{body, extract::request_id};
+use super::{
+    body,
+    extract::{client_address, request_id},
+};
 use crate::{
     auth::{Caller, policy, token::TokenKeys},
     db::Database,
@@ -34,6 +37,9 @@ pub struct LoginRequest {
         (status = 429, description = "too many failures for this username or address",
             body = Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "seconds to wait"))),
+        (status = 503, description = "too many passwords are being checked; try again shortly",
+            body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "seconds to wait"))),
     ))]
 pub async fn login(
     database: web::Data<Database>,
@@ -42,17 +48,12 @@ pub async fn login(
     credentials: web::Json<Value>,
 ) -> Result<HttpResponse, AppError> {
     let credentials: LoginRequest = body::parse(credentials)?;
-    // The peer address, not a forwarded header a client could forge.
-    let address = request
-        .peer_addr()
-        .map(|peer| peer.ip().to_string())
-        .unwrap_or_default();
     let response = sessions::login(
         &database,
         &keys,
         credentials.username,
         credentials.password,
-        address,
+        client_address(&request),
         request_id(&request),
     )
     .await?;
@@ -89,16 +90,30 @@ pub struct PasswordChange {
         (status = 403, description = "API keys have no password", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "wrong current password, or a new one the policy refuses",
             body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "too many wrong passwords for this user or address (counted with failed logins)",
+            body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "seconds to wait"))),
+        (status = 503, description = "too many passwords are being checked; try again shortly",
+            body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "seconds to wait"))),
     ))]
 pub async fn change_password(
     database: web::Data<Database>,
     caller: Caller,
+    request: HttpRequest,
     change: web::Json<Value>,
 ) -> Result<HttpResponse, AppError> {
     policy::user(&caller)?;
     let change: PasswordChange = body::parse(change)?;
     let new_password = NewPassword::parse(&change.new_password)
         .map_err(|why| AppError::validation("new_password", why))?;
-    sessions::change_password(&database, &caller, change.current_password, new_password).await?;
+    sessions::change_password(
+        &database,
+        &caller,
+        change.current_password,
+        new_password,
+        client_address(&request),
+    )
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }

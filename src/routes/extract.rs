@@ -17,11 +17,20 @@ use crate::{
     telemetry::RequestId,
 };
 
+/// The client's address for throttling and logs: the peer, not a forwarded header a
+/// client could forge.
+pub fn client_address(request: &HttpRequest) -> String {
+    request
+        .peer_addr()
+        .map(|peer| peer.ip().to_string())
+        .unwrap_or_default()
+}
+
 pub fn request_id(request: &HttpRequest) -> Option<String> {
     request
         .extensions()
         .get::<RequestId>()
-        .map(|id| id.0.clone())
+        .map(RequestId::recorded)
 }
 
 fn bearer(request: &HttpRequest) -> Option<String> {

@@ -10,6 +10,7 @@ pub mod audit;
 pub mod auth;
 pub mod body;
 pub mod extract;
+pub mod headers;
 pub mod health;
 pub mod lifecycle;
 pub mod opendata;

@@ -52,8 +52,7 @@ pub struct NewOrganization {
     #[schema(
         example = "云阳县城市发展投资集团有限公司",
         min_length = 1,
-        max_length = 200,
-        pattern = r"\S"
+        max_length = 200
     )]
     pub name: String,
     pub kind: OrganizationKind,
@@ -86,7 +85,7 @@ pub async fn create(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrganizationChanges {
-    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
+    #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,
     /// `false` deactivates: no new projects or users for it.
     pub active: Option<bool>,

@@ -236,7 +236,28 @@ async fn administration_writes_are_audited(backend: Backend) {
     assert_eq!(app.audit_count().await, before + 4);
 }
 
+/// A taken name is a 409 that says which value is taken, in the registry's words, never
+/// the database's (`UNIQUE constraint failed`, `duplicate key value`).
+async fn a_taken_name_is_a_conflict_without_the_databases_wording(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let body = json!({"name": "县测试部门甲", "kind": "department"});
+    let first = app
+        .post("/api/v1/organizations", &app.admin_token, body.clone())
+        .await;
+    assert_eq!(first.status(), StatusCode::CREATED);
+    let again = app
+        .post("/api/v1/organizations", &app.admin_token, body)
+        .await;
+    let problem = assert_problem(again, StatusCode::CONFLICT).await;
+    let detail = problem["detail"].as_str().unwrap();
+    for leak in ["UNIQUE", "constraint", "duplicate key", "organizations."] {
+        assert!(!detail.contains(leak), "{detail}");
+    }
+    assert!(detail.contains("name"), "{detail}");
+}
+
 on_both_backends!(
+    a_taken_name_is_a_conflict_without_the_databases_wording,
     the_first_start_creates_one_plan_office_admin,
     the_seeded_organizations_are_listed,
     organizations_are_created_renamed_and_deactivated,

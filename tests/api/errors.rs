@@ -53,10 +53,81 @@ async fn every_response_carries_a_request_id_and_echoes_a_sane_one(backend: Back
     assert_ne!(replaced.headers()["x-request-id"], "a b <script>");
 }
 
+/// A client's `X-Request-Id` is recorded beside the server's own id, never instead of it:
+/// two writes with the same client id stay two requests in the trail.
+async fn a_clients_request_id_is_kept_beside_the_servers_in_the_audit(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let mut recorded = Vec::new();
+    for name in ["县测试部门甲", "县测试部门乙"] {
+        let created: serde_json::Value = app
+            .client
+            .post(format!("{}/api/v1/organizations", app.address))
+            .bearer_auth(&app.admin_token)
+            .header("x-request-id", "trace-42")
+            .json(&serde_json::json!({"name": name, "kind": "department"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let id = created["id"].as_str().unwrap();
+        let (_, trail) = app
+            .get_json(&format!(
+                "/api/v1/audit?entity_type=organization&entity_id={id}"
+            ))
+            .await;
+        recorded.push(trail["items"][0]["request_id"].as_str().unwrap().to_owned());
+    }
+    for id in &recorded {
+        let (server, client) = id.split_once(' ').unwrap();
+        assert!(uuid::Uuid::parse_str(server).is_ok(), "{id}");
+        assert_eq!(client, "client:trace-42");
+    }
+    assert_ne!(recorded[0], recorded[1]);
+}
+
+/// A cursor edited to hold a time no database stores (chrono's range is wider than
+/// PostgreSQL's) is a 422 on both backends, never a 500.
+async fn a_cursor_with_an_out_of_range_time_is_422(backend: Backend) {
+    use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+    let app = spawn_app(backend).await;
+    let (_, page) = app
+        .get_json("/api/v1/projects?sort=updated_at&limit=1")
+        .await;
+    let cursor = page["next_cursor"].as_str().unwrap();
+    let mut position: serde_json::Value =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(cursor).unwrap()).unwrap();
+    fn replace_times(value: &mut serde_json::Value) {
+        match value {
+            serde_json::Value::String(text)
+                if chrono::DateTime::parse_from_rfc3339(text).is_ok() =>
+            {
+                *text = "-262143-01-01T00:00:00Z".to_owned();
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(replace_times),
+            serde_json::Value::Object(members) => members.values_mut().for_each(replace_times),
+            _ => {}
+        }
+    }
+    replace_times(&mut position);
+    let forged = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&position).unwrap());
+    assert_ne!(forged, cursor, "the cursor held a time");
+    let response = app
+        .get(&format!(
+            "/api/v1/projects?sort=updated_at&limit=1&cursor={forged}"
+        ))
+        .await;
+    let problem = assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!(crate::helpers::invalid_fields(&problem), ["cursor"]);
+}
+
 on_both_backends!(
     an_unknown_route_is_a_404_problem,
     a_wrong_method_is_a_405_problem,
     every_response_carries_a_request_id_and_echoes_a_sane_one,
+    a_clients_request_id_is_kept_beside_the_servers_in_the_audit,
+    a_cursor_with_an_out_of_range_time_is_422,
 );
 
 /// Found by schemathesis on PostgreSQL (which cannot store or compare U+0000): such input

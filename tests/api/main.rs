@@ -11,6 +11,7 @@ mod authorization;
 mod contract;
 mod editing;
 mod errors;
+mod headers;
 mod health;
 mod layers;
 mod lifecycle;

@@ -309,7 +309,35 @@ async fn a_registration_is_audited_with_the_new_project(backend: Backend) {
     assert_eq!(app.audit_count().await, before + 1);
 }
 
+/// A bidirectional override or a zero-width space makes a name read as another: refused
+/// in project and organization names, and nothing is written.
+async fn names_with_invisible_characters_are_refused(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let owners = owners(&app).await;
+    let before = app.audit_count().await;
+    let project = app
+        .post(
+            "/api/v1/projects",
+            &owners.department_token,
+            json!({"plan": PLAN, "category": "risk", "name": "化工园区\u{202E}程工控防", "lead_department": owners.department}),
+        )
+        .await;
+    let problem = assert_problem(project, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!(invalid_fields(&problem), ["name"]);
+    let organization = app
+        .post(
+            "/api/v1/organizations",
+            &app.admin_token,
+            json!({"name": "县\u{200B}财政局", "kind": "finance"}),
+        )
+        .await;
+    let problem = assert_problem(organization, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!(invalid_fields(&problem), ["name"]);
+    assert_eq!(app.audit_count().await, before, "nothing was written");
+}
+
 on_both_backends!(
+    names_with_invisible_characters_are_refused,
     a_department_registers_a_project_it_leads_in_reserve,
     a_platform_company_registers_a_project_it_implements,
     a_department_cannot_register_a_project_led_by_another,
