@@ -432,6 +432,16 @@ struct Stated {
     headers: HashMap<&'static str, String>,
 }
 
+impl Stated {
+    /// The header the file gave `column` (where a row error points), or its own name.
+    fn header(&self, column: Column) -> String {
+        self.headers
+            .get(column.name())
+            .cloned()
+            .unwrap_or_else(|| column.header(Unit::Yuan))
+    }
+}
+
 fn state(context: &Context, ledger: &Ledger, cells: &[Cell]) -> (Stated, Vec<CellError>) {
     let mut stated = Stated::default();
     let mut errors = Vec::new();
@@ -544,11 +554,7 @@ fn ledger_row(
         (Some(code), _) => match db::projects::find_by_code(conn, context.plan_id, code)? {
             Some(project) => Some(project),
             None => {
-                let header = stated
-                    .headers
-                    .get(Column::Code.name())
-                    .cloned()
-                    .unwrap_or_default();
+                let header = stated.header(Column::Code);
                 return Ok(failed(
                     result,
                     vec![CellError::new(
@@ -576,13 +582,7 @@ fn create_row(
     mut result: RowReport,
     stated: Stated,
 ) -> Result<RowReport, Error> {
-    let header = |column: Column| {
-        stated
-            .headers
-            .get(column.name())
-            .cloned()
-            .unwrap_or_else(|| column.header(Unit::Yuan))
-    };
+    let header = |column: Column| stated.header(column);
     let mut errors = Vec::new();
     if let Some(Some(status)) = stated.status
         && status != ProjectStatus::Reserve
@@ -661,11 +661,7 @@ fn update_row(
     if let Some(Some(status)) = stated.status
         && status != current.status
     {
-        let header = stated
-            .headers
-            .get(Column::Status.name())
-            .cloned()
-            .unwrap_or_default();
+        let header = stated.header(Column::Status);
         return Ok(failed(
             result,
             vec![CellError::new(
