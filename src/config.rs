@@ -1,8 +1,9 @@
 //! Configuration from environment variables (a `.env` file may set them).
 
-use std::time::Duration;
+use std::{net::IpAddr, time::Duration};
 
 use anyhow::{Context, bail};
+use ipnet::IpNet;
 
 use crate::{
     auth::token::MIN_SECRET_BYTES,
@@ -43,6 +44,42 @@ pub struct Settings {
     /// `OC4IDS_PUBLISHER`, `OC4IDS_ID_PREFIX` and `PUBLIC_URL`: who publishes the open
     /// data, the registered OC4IDS project identifier prefix, where the service is reached.
     pub publication: Publication,
+    /// `TRUSTED_PROXIES`: addresses or networks (comma-separated, e.g. `10.0.0.5,
+    /// 192.168.1.0/24`) of reverse proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: TrustedProxies,
+    /// `BODY_TIMEOUT_SECONDS`: how long a request body may take to arrive (408 after).
+    pub body_timeout: Duration,
+}
+
+/// The reverse proxies whose word on the client's address is taken: the address used for
+/// login throttling and logs comes from `X-Forwarded-For` only through them, else it is
+/// the peer's. Empty by default: a service reached directly believes no header.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TrustedProxies(Vec<IpNet>);
+
+impl TrustedProxies {
+    /// Parses `10.0.0.5, 192.168.1.0/24, ::1`: a bare address is a network of one.
+    pub fn parse(text: &str) -> anyhow::Result<Self> {
+        text.split(',')
+            .map(str::trim)
+            .filter(|part| !part.is_empty())
+            .map(|part| {
+                part.parse::<IpNet>()
+                    .or_else(|_| part.parse::<IpAddr>().map(IpNet::from))
+                    .map_err(|_| {
+                        anyhow::anyhow!(
+                            "TRUSTED_PROXIES must list addresses or networks such as 10.0.0.5 or 10.0.0.0/8, not {part:?}"
+                        )
+                    })
+            })
+            .collect::<anyhow::Result<_>>()
+            .map(Self)
+    }
+
+    pub fn trusts(&self, address: IpAddr) -> bool {
+        let address = address.to_canonical();
+        self.0.iter().any(|network| network.contains(&address))
+    }
 }
 
 /// The publisher named until `OC4IDS_PUBLISHER` names the county's own office.
@@ -145,6 +182,8 @@ impl Settings {
                     }
                 },
             },
+            trusted_proxies: TrustedProxies::parse(&value("TRUSTED_PROXIES").unwrap_or_default())?,
+            body_timeout: Duration::from_secs(number("BODY_TIMEOUT_SECONDS", 60, 1..=3600)?),
         })
     }
 }
@@ -175,6 +214,22 @@ mod tests {
         assert_eq!(settings.log_format, LogFormat::Text);
         assert_eq!(settings.token_ttl_seconds, 3600);
         assert!(settings.jwt_secret.is_none() && settings.admin_password.is_none());
+        assert_eq!(settings.trusted_proxies, TrustedProxies::default());
+    }
+
+    #[test]
+    fn trusted_proxies_are_addresses_or_networks() {
+        let proxies = TrustedProxies::parse("10.0.0.5, 192.168.1.0/24,::1").unwrap();
+        for trusted in ["10.0.0.5", "192.168.1.77", "::1", "::ffff:10.0.0.5"] {
+            assert!(proxies.trusts(trusted.parse().unwrap()), "{trusted}");
+        }
+        for untrusted in ["10.0.0.6", "192.168.2.1", "::2"] {
+            assert!(!proxies.trusts(untrusted.parse().unwrap()), "{untrusted}");
+        }
+        let error = settings(&[("TRUSTED_PROXIES", "10.0.0.5, proxy.local")])
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("proxy.local"), "{error}");
     }
 
     #[test]

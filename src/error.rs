@@ -4,15 +4,18 @@
 
 use actix_web::{
     HttpResponse, ResponseError,
-    error::JsonPayloadError,
+    error::{JsonPayloadError, PayloadError},
     http::{StatusCode, header},
 };
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::domain::{
-    Error, FieldError,
-    import::{Counts, RowReport},
+use crate::{
+    domain::{
+        Error, FieldError,
+        import::{Counts, RowReport},
+    },
+    logged::Logged,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -27,6 +30,8 @@ pub enum AppError {
     PayloadTooLarge,
     #[error("{0}")]
     UnsupportedMediaType(String),
+    #[error("the request body did not arrive in time")]
+    BodyTimeout,
     /// What an operation answered.
     #[error(transparent)]
     Domain(#[from] Error),
@@ -98,6 +103,11 @@ impl AppError {
                 "unsupported-media-type",
                 "Unsupported media type",
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ),
+            Self::BodyTimeout => (
+                "request-timeout",
+                "Request timeout",
+                StatusCode::REQUEST_TIMEOUT,
             ),
             Self::Domain(error) => match error {
                 Error::Unauthorized => ("unauthorized", "Unauthorized", StatusCode::UNAUTHORIZED),
@@ -208,10 +218,10 @@ impl ResponseError for AppError {
     fn error_response(&self) -> HttpResponse {
         match self {
             Self::Domain(Error::Internal(cause)) => {
-                tracing::error!(error = ?cause, "internal error")
+                tracing::error!(error = %Logged::error(&format!("{cause:?}")), "internal error")
             }
             Self::Domain(Error::Unavailable(cause)) => {
-                tracing::warn!(%cause, "database unavailable")
+                tracing::warn!(cause = %Logged::error(&cause.to_string()), "database unavailable")
             }
             _ => {}
         }
@@ -243,6 +253,19 @@ impl ResponseError for AppError {
     }
 }
 
+/// A body that could not be read: too slow (the deadline of `routes::body`), or broken.
+impl From<PayloadError> for AppError {
+    fn from(error: PayloadError) -> Self {
+        match error {
+            PayloadError::Io(error) if error.kind() == std::io::ErrorKind::TimedOut => {
+                Self::BodyTimeout
+            }
+            PayloadError::Overflow => Self::PayloadTooLarge,
+            other => Self::BadRequest(format!("the body could not be read: {other}")),
+        }
+    }
+}
+
 /// Errors of actix's JSON extractor, mapped to the contract: a body that is not JSON is a
 /// 400, JSON of the wrong shape (unknown field, wrong type) a 422.
 pub fn json_error(error: JsonPayloadError, _request: &actix_web::HttpRequest) -> actix_web::Error {
@@ -256,6 +279,7 @@ pub fn json_error(error: JsonPayloadError, _request: &actix_web::HttpRequest) ->
         JsonPayloadError::Deserialize(error) if error.is_data() => {
             AppError::validation("body", error.to_string())
         }
+        JsonPayloadError::Payload(error) => AppError::from(error),
         other => AppError::BadRequest(format!("the body is not valid JSON: {other}")),
     };
     app_error.into()
@@ -290,6 +314,7 @@ mod tests {
                 "unsupported-media-type",
                 415,
             ),
+            (AppError::BodyTimeout, "request-timeout", 408),
             (Error::Validation(vec![]).into(), "validation", 422),
             (Error::VersionRequired.into(), "precondition-required", 428),
             (

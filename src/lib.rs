@@ -8,6 +8,7 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod logged;
 pub mod openapi;
 pub mod opendata;
 pub mod ops;

@@ -13,13 +13,14 @@ use anyhow::Context;
 
 use crate::{
     auth::{self, password, token::TokenKeys},
-    config::Settings,
+    config::{Settings, TrustedProxies},
     db::{Database, DatabaseUrl},
     domain::{Error, user::NewPassword},
     error::{AppError, PROBLEM_JSON, json_error},
     openapi,
     opendata::oc4ids::Publication,
-    ops, routes,
+    ops,
+    routes::{self, body::BodyTimeout},
     seed::SeedSet,
     sheets::read::Limits,
     telemetry,
@@ -35,6 +36,8 @@ pub struct AppState {
     pub keys: Arc<TokenKeys>,
     pub import_limits: Limits,
     pub publication: Publication,
+    pub trusted_proxies: TrustedProxies,
+    pub body_timeout: BodyTimeout,
 }
 
 /// Opens the pool, migrates, loads the plan's seeds and creates the first `admin` (each
@@ -58,6 +61,8 @@ pub async fn prepare(settings: &Settings) -> anyhow::Result<AppState> {
             keys: Arc::new(keys),
             import_limits: import_limits(&settings),
             publication: settings.publication.clone(),
+            trusted_proxies: settings.trusted_proxies.clone(),
+            body_timeout: BodyTimeout(settings.body_timeout),
         })
     })
     .await
@@ -88,18 +93,23 @@ impl Application {
         let keys = web::Data::from(state.keys);
         let import_limits = web::Data::new(state.import_limits);
         let publication = web::Data::new(state.publication);
+        let trusted_proxies = web::Data::new(state.trusted_proxies);
+        let body_timeout = web::Data::new(state.body_timeout);
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(database.clone())
                 .app_data(keys.clone())
                 .app_data(import_limits.clone())
                 .app_data(publication.clone())
+                .app_data(trusted_proxies.clone())
+                .app_data(body_timeout.clone())
                 .app_data(
                     web::JsonConfig::default()
                         .limit(BODY_LIMIT_BYTES)
                         .error_handler(json_error),
                 )
                 .app_data(web::PayloadConfig::new(BODY_LIMIT_BYTES))
+                .wrap(from_fn(routes::body::body_deadline))
                 .wrap(ErrorHandlers::new().default_handler(problem_for_bare_errors))
                 .wrap(from_fn(telemetry::request_context))
                 .wrap(from_fn(routes::headers::security_headers))

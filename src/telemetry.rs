@@ -1,6 +1,6 @@
 //! Logging, and the request context every log line of a request carries.
 
-use std::time::Instant;
+use std::{io::IsTerminal, time::Instant};
 
 use actix_web::{
     Error, HttpMessage,
@@ -12,14 +12,16 @@ use actix_web::{
 use tracing::Instrument;
 use tracing_subscriber::EnvFilter;
 
-use crate::config::LogFormat;
+use crate::{config::LogFormat, logged::Logged};
 
 /// Installs the global subscriber; `RUST_LOG` filters (default `info`).
 pub fn init(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(std::io::stderr)
+        // Colours for a person at a terminal; a file or a collector gets plain text.
+        .with_ansi(std::io::stderr().is_terminal());
     let installed = match format {
         LogFormat::Text => builder.try_init(),
         LogFormat::Json => builder.json().try_init(),
@@ -76,8 +78,8 @@ pub async fn request_context(
         "request",
         request_id = %id.server,
         client_request_id = id.client.as_deref().unwrap_or_default(),
-        method = %request.method(),
-        path = %request.path(),
+        method = %Logged::request(request.method().as_str()),
+        path = %Logged::request(request.path()),
     );
     request.extensions_mut().insert(id);
     let started = Instant::now();

@@ -79,7 +79,7 @@ impl From<diesel::result::Error> for Error {
             Query::NotFound => Self::NotFound("no such resource".to_owned()),
             Query::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
                 // The client learns which value is taken, never the database's wording.
-                tracing::info!(message = info.message(), "unique constraint");
+                tracing::info!(message = %crate::logged::Logged::error(info.message()), "unique constraint");
                 Self::Conflict(format!(
                     "{} is already taken by another record",
                     taken_column(info.as_ref())

@@ -128,6 +128,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    login_known_clients (subject) {
+        subject -> Text,
+        last_success_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     audit_entries (id) {
         id -> Text,
         actor_id -> Nullable<Text>,
@@ -198,6 +205,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     users,
     api_keys,
     login_failures,
+    login_known_clients,
     audit_entries,
     progress_reports,
     imports,

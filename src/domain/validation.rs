@@ -29,17 +29,21 @@ pub const NAME_PATTERN: &str = r"^[^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200
 
 /// Whether `text` holds a character [`INVISIBLE_MESSAGE`] names.
 pub fn has_invisible_characters(text: &str) -> bool {
-    text.chars().any(|c| {
-        c.is_control()
-            || matches!(
-                c,
-                '\u{200B}'..='\u{200F}'
-                    | '\u{202A}'..='\u{202E}'
-                    | '\u{2060}'..='\u{2069}'
-                    | '\u{061C}'
-                    | '\u{FEFF}'
-            )
-    })
+    text.chars().any(is_invisible)
+}
+
+/// A control, zero-width or bidirectional-override character: one that is not seen, or
+/// changes how the text around it is seen.
+pub fn is_invisible(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{200B}'..='\u{200F}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2060}'..='\u{2069}'
+                | '\u{061C}'
+                | '\u{FEFF}'
+        )
 }
 
 #[cfg(test)]

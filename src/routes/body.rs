@@ -1,6 +1,22 @@
 //! Reading JSON request bodies into typed requests, with errors that name the field.
 
-use actix_web::web;
+use std::{
+    future::Future,
+    io,
+    pin::Pin,
+    task::{Context, Poll},
+    time::Duration,
+};
+
+use actix_web::{
+    HttpMessage,
+    body::MessageBody,
+    dev::{Payload, ServiceRequest, ServiceResponse},
+    error::PayloadError,
+    middleware::Next,
+    rt::time::{Sleep, sleep},
+    web,
+};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -162,5 +178,58 @@ mod tests {
             field_of(json!({"name": "x", "inner": {"total": "\u{0}"}})).0,
             "inner.total"
         );
+    }
+}
+
+/// How long a request body may take to arrive, from the moment its head was read.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyTimeout(pub Duration);
+
+/// Middleware: the body must arrive within [`BodyTimeout`]; a client trickling a byte at a
+/// time gets 408 instead of holding its connection for as long as it likes. (actix bounds
+/// the time to read a request's head, not its body.)
+pub async fn body_deadline(
+    mut request: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let timeout = request
+        .app_data::<web::Data<BodyTimeout>>()
+        .map(|timeout| timeout.0)
+        .unwrap_or(DEFAULT_BODY_TIMEOUT);
+    let body = Deadline {
+        body: request.take_payload(),
+        timer: Box::pin(sleep(timeout)),
+    };
+    request.set_payload(Payload::Stream {
+        payload: Box::pin(body),
+    });
+    next.call(request).await
+}
+
+const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// A request body that fails with [`TIMED_OUT`] once its timer fires.
+struct Deadline {
+    body: Payload,
+    timer: Pin<Box<Sleep>>,
+}
+
+/// The error a body past its deadline ends with; `error.rs` maps it to 408.
+pub const TIMED_OUT: &str = "the request body did not arrive in time";
+
+impl futures_util::Stream for Deadline {
+    type Item = Result<web::Bytes, PayloadError>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        if let Poll::Ready(item) = Pin::new(&mut self.body).poll_next(cx) {
+            return Poll::Ready(item);
+        }
+        match self.timer.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Some(Err(PayloadError::Io(io::Error::new(
+                io::ErrorKind::TimedOut,
+                TIMED_OUT,
+            ))))),
+            Poll::Pending => Poll::Pending,
+        }
     }
 }

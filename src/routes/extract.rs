@@ -2,7 +2,7 @@
 //! [`Caller`], the `If-Match` precondition, ids in the path, and answers that carry a
 //! project's `ETag`.
 
-use std::{future::Future, pin::Pin};
+use std::{future::Future, net::IpAddr, pin::Pin};
 
 use actix_web::{
     FromRequest, HttpMessage, HttpRequest, HttpResponse, HttpResponseBuilder, dev::Payload,
@@ -11,19 +11,57 @@ use actix_web::{
 
 use crate::{
     auth::{Caller, Principal, UserPrincipal, api_key, token::TokenKeys},
+    config::TrustedProxies,
     db::{self, Database},
     domain::{Error, concurrency::IfMatch, project::Project},
     error::AppError,
     telemetry::RequestId,
 };
 
-/// The client's address for throttling and logs: the peer, not a forwarded header a
-/// client could forge.
+/// The client's address, for login throttling and logs: the peer's, or, when the peer is a
+/// trusted proxy, the address that proxy says it served (see [`forwarded_client`]).
 pub fn client_address(request: &HttpRequest) -> String {
-    request
-        .peer_addr()
-        .map(|peer| peer.ip().to_string())
-        .unwrap_or_default()
+    let Some(peer) = request.peer_addr().map(|peer| peer.ip()) else {
+        return String::new();
+    };
+    let proxies = request.app_data::<web::Data<TrustedProxies>>();
+    let forwarded_for = request
+        .headers()
+        .get_all(FORWARDED_FOR)
+        .filter_map(|value| value.to_str().ok());
+    match proxies {
+        Some(proxies) => forwarded_client(peer, forwarded_for, proxies),
+        None => peer,
+    }
+    .to_canonical()
+    .to_string()
+}
+
+pub const FORWARDED_FOR: header::HeaderName = header::HeaderName::from_static("x-forwarded-for");
+
+/// Walks `X-Forwarded-For` from the right (the hop nearest us) while the address it got the
+/// entry from is a trusted proxy; the first address not trusted is the client. Entries a
+/// client wrote itself sit to the left of the first untrusted hop and are never reached.
+/// (Written here: actix's `realip_remote_addr` believes any header from anyone.) Only
+/// `X-Forwarded-For` is read: the proxies counties run append to it by default, while a
+/// `Forwarded` header a client sends passes nginx untouched.
+pub fn forwarded_client<'a>(
+    peer: IpAddr,
+    headers: impl Iterator<Item = &'a str>,
+    proxies: &TrustedProxies,
+) -> IpAddr {
+    let entries: Vec<&str> = headers.flat_map(|value| value.split(',')).collect();
+    let mut client = peer;
+    for entry in entries.iter().rev() {
+        if !proxies.trusts(client) {
+            break;
+        }
+        match entry.trim().parse::<IpAddr>() {
+            Ok(address) => client = address,
+            Err(_) => break,
+        }
+    }
+    client
 }
 
 pub fn request_id(request: &HttpRequest) -> Option<String> {
@@ -158,5 +196,44 @@ mod tests {
         );
         assert_eq!(parsed(Some("*")), IfMatch::Any);
         assert_eq!(parsed(None), IfMatch::Missing);
+    }
+
+    fn client(peer: &str, forwarded_for: &[&str], proxies: &str) -> String {
+        forwarded_client(
+            peer.parse().unwrap(),
+            forwarded_for.iter().copied(),
+            &TrustedProxies::parse(proxies).unwrap(),
+        )
+        .to_string()
+    }
+
+    #[test]
+    fn without_trusted_proxies_the_peer_is_the_client() {
+        assert_eq!(client("198.51.100.1", &["203.0.113.9"], ""), "198.51.100.1");
+    }
+
+    #[test]
+    fn a_trusted_proxy_names_the_client_it_served() {
+        assert_eq!(
+            client("10.0.0.5", &["203.0.113.9"], "10.0.0.5"),
+            "203.0.113.9"
+        );
+    }
+
+    #[test]
+    fn what_a_client_wrote_before_the_proxy_appended_is_not_believed() {
+        let forged = ["1.2.3.4, 203.0.113.9"];
+        assert_eq!(client("10.0.0.5", &forged, "10.0.0.5"), "203.0.113.9");
+    }
+
+    #[test]
+    fn a_chain_of_trusted_proxies_is_walked_to_the_first_untrusted_hop() {
+        let chain = ["1.2.3.4, 203.0.113.9", "10.0.0.7"];
+        assert_eq!(client("10.0.0.5", &chain, "10.0.0.0/24"), "203.0.113.9");
+    }
+
+    #[test]
+    fn an_unreadable_entry_stops_at_the_last_trusted_hop() {
+        assert_eq!(client("10.0.0.5", &["unknown"], "10.0.0.5"), "10.0.0.5");
     }
 }

@@ -364,7 +364,7 @@ pub async fn import(
     };
     let mut bytes = Vec::new();
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|error| AppError::BadRequest(error.to_string()))?;
+        let chunk = chunk?;
         if bytes.len() + chunk.len() > limits.bytes {
             return Err(Error::TooLarge(format!(
                 "文件超过 {} MiB 的上限",

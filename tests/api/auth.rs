@@ -260,8 +260,10 @@ async fn expired_throttle_rows_are_deleted(backend: Backend) {
         for n in 0..3 {
             login_throttle::record_failure(&mut conn, &format!("user:old-{n}"), 5, start).unwrap();
         }
-        let later =
-            start + login_throttle::WINDOW + login_throttle::BLOCK + chrono::Duration::minutes(1);
+        let later = start
+            + login_throttle::WINDOW
+            + login_throttle::LONGEST_DELAY
+            + chrono::Duration::minutes(1);
         login_throttle::record_failure(&mut conn, "user:new", 5, later).unwrap();
         login_failures::table
             .count()

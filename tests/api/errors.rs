@@ -160,3 +160,40 @@ async fn text_with_a_nul_character_is_refused_not_a_server_error(backend: Backen
 }
 
 on_both_backends!(text_with_a_nul_character_is_refused_not_a_server_error);
+
+/// Observed: a client trickling one byte every two seconds held its connection for as long
+/// as it liked. The body must arrive within the configured time; 408 after it.
+async fn a_body_trickled_byte_by_byte_is_cut_off_with_408(backend: Backend) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = crate::helpers::spawn_app_with(backend, |settings| {
+        settings.body_timeout = std::time::Duration::from_secs(1);
+    })
+    .await;
+    let host = app.address.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(host).await.unwrap();
+    let head = format!(
+        "POST /api/v1/auth/login HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let started = std::time::Instant::now();
+    let mut answer = Vec::new();
+    let mut buffer = [0_u8; 4096];
+    loop {
+        tokio::select! {
+            read = stream.read(&mut buffer) => match read {
+                Ok(0) | Err(_) => break,
+                Ok(n) => answer.extend_from_slice(&buffer[..n]),
+            },
+            () = tokio::time::sleep(std::time::Duration::from_millis(300)) => {
+                assert!(started.elapsed().as_secs() < 10, "still reading after 10 s");
+                // Ignored once the server has closed its side.
+                drop(stream.write_all(b"{").await);
+            }
+        }
+    }
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("application/problem+json"), "{answer}");
+    assert!(answer.contains("request-timeout"), "{answer}");
+}
+on_both_backends!(a_body_trickled_byte_by_byte_is_cut_off_with_408);

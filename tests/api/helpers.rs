@@ -2,7 +2,7 @@ use std::{net::TcpListener, path::PathBuf, time::Duration};
 
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use portfolio_registry::{
-    config::{LogFormat, Settings},
+    config::{LogFormat, Settings, TrustedProxies},
     db::{Database, DatabaseUrl, PoolSettings},
     opendata::oc4ids::Publication,
     startup::{AppState, Application, prepare},
@@ -159,6 +159,8 @@ pub fn test_settings(url: DatabaseUrl) -> Settings {
             id_prefix: "oc4ids-test00-".to_owned(),
             public_url: None,
         },
+        trusted_proxies: TrustedProxies::default(),
+        body_timeout: Duration::from_secs(60),
     }
 }
 
@@ -408,7 +410,7 @@ fn with_database_replaces_only_the_database_name() {
 }
 
 /// The body of a 201 response; any other status fails the test, showing the body.
-async fn created(response: reqwest::Response) -> Value {
+pub async fn created(response: reqwest::Response) -> Value {
     assert_eq!(
         response.status(),
         StatusCode::CREATED,

@@ -15,19 +15,23 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("sheets", &["domain"]),
     ("opendata", &["domain"]),
     ("auth", &["domain"]),
-    ("db", &["domain", "seed"]),
+    ("logged", &["domain"]),
+    ("db", &["domain", "logged", "seed"]),
     ("config", &["auth", "db", "opendata"]),
-    ("telemetry", &["config"]),
+    ("telemetry", &["config", "logged"]),
     (
         "ops",
-        &["auth", "db", "domain", "opendata", "seed", "sheets"],
+        &[
+            "auth", "db", "domain", "logged", "opendata", "seed", "sheets",
+        ],
     ),
-    ("error", &["db", "domain"]),
+    ("error", &["db", "domain", "logged"]),
     (
         "routes",
         &[
             "auth",
             "db",
+            "config",
             "domain",
             "error",
             "opendata",

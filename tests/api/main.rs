@@ -27,4 +27,5 @@ mod statements;
 mod storage;
 mod summary;
 mod synth;
+mod throttling;
 mod tokens;
