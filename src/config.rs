@@ -49,6 +49,10 @@ pub struct Settings {
     pub trusted_proxies: TrustedProxies,
     /// `BODY_TIMEOUT_SECONDS`: how long a request body may take to arrive (408 after).
     pub body_timeout: Duration,
+    /// `SESSION_IDLE_MINUTES` and `SESSION_MAX_HOURS`: a console session ends after this
+    /// long without a request, and this long after sign-in at most.
+    pub session_idle: Duration,
+    pub session_max: Duration,
 }
 
 /// The reverse proxies whose word on the client's address is taken: the address used for
@@ -184,6 +188,8 @@ impl Settings {
             },
             trusted_proxies: TrustedProxies::parse(&value("TRUSTED_PROXIES").unwrap_or_default())?,
             body_timeout: Duration::from_secs(number("BODY_TIMEOUT_SECONDS", 60, 1..=3600)?),
+            session_idle: Duration::from_secs(60 * number("SESSION_IDLE_MINUTES", 30, 1..=1440)?),
+            session_max: Duration::from_secs(3600 * number("SESSION_MAX_HOURS", 12, 1..=168)?),
         })
     }
 }

@@ -20,7 +20,8 @@ use crate::{
     openapi,
     opendata::oc4ids::Publication,
     ops,
-    routes::{self, body::BodyTimeout},
+    ops::sessions::SessionLimits,
+    routes::{self, body::BodyTimeout, console::SecureCookie},
     seed::SeedSet,
     sheets::read::Limits,
     telemetry,
@@ -38,6 +39,8 @@ pub struct AppState {
     pub publication: Publication,
     pub trusted_proxies: TrustedProxies,
     pub body_timeout: BodyTimeout,
+    pub session_limits: SessionLimits,
+    pub secure_cookie: SecureCookie,
 }
 
 /// Opens the pool, migrates, loads the plan's seeds and creates the first `admin` (each
@@ -63,6 +66,17 @@ pub async fn prepare(settings: &Settings) -> anyhow::Result<AppState> {
             publication: settings.publication.clone(),
             trusted_proxies: settings.trusted_proxies.clone(),
             body_timeout: BodyTimeout(settings.body_timeout),
+            session_limits: SessionLimits {
+                idle: chrono::Duration::from_std(settings.session_idle)?,
+                absolute: chrono::Duration::from_std(settings.session_max)?,
+            },
+            secure_cookie: SecureCookie(
+                settings
+                    .publication
+                    .public_url
+                    .as_deref()
+                    .is_some_and(|url| url.starts_with("https://")),
+            ),
         })
     })
     .await
@@ -95,6 +109,8 @@ impl Application {
         let publication = web::Data::new(state.publication);
         let trusted_proxies = web::Data::new(state.trusted_proxies);
         let body_timeout = web::Data::new(state.body_timeout);
+        let session_limits = web::Data::new(state.session_limits);
+        let secure_cookie = web::Data::new(state.secure_cookie);
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(database.clone())
@@ -103,6 +119,8 @@ impl Application {
                 .app_data(publication.clone())
                 .app_data(trusted_proxies.clone())
                 .app_data(body_timeout.clone())
+                .app_data(session_limits.clone())
+                .app_data(secure_cookie.clone())
                 .app_data(
                     web::JsonConfig::default()
                         .limit(BODY_LIMIT_BYTES)

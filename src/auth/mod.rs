@@ -12,7 +12,7 @@ use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use crate::domain::{
     ApiKeyId, OrganizationId, UserId,
     actor::{Actor, ActorKind},
-    user::Role,
+    user::{Role, User},
 };
 
 /// `bytes` random bytes as URL-safe base64.
@@ -29,6 +29,17 @@ pub struct UserPrincipal {
     pub username: String,
     pub role: Role,
     pub organization_id: OrganizationId,
+}
+
+impl From<User> for UserPrincipal {
+    fn from(user: User) -> Self {
+        Self {
+            id: user.id,
+            username: user.username,
+            role: user.role,
+            organization_id: user.organization_id,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]

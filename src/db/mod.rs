@@ -6,6 +6,7 @@
 pub mod api_keys;
 pub mod audit;
 mod connection;
+pub mod console_sessions;
 mod ids;
 pub mod imports;
 pub mod login_throttle;

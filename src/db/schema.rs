@@ -128,6 +128,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    console_sessions (id) {
+        id -> Text,
+        user_id -> Text,
+        token_version -> Integer,
+        csrf_token -> Text,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     login_known_clients (subject) {
         subject -> Text,
         last_success_at -> Timestamp,
@@ -206,6 +217,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_keys,
     login_failures,
     login_known_clients,
+    console_sessions,
     audit_entries,
     progress_reports,
     imports,

@@ -4,13 +4,14 @@
 
 use crate::{
     auth::{
-        Caller, password, policy,
+        Caller, api_key, password, policy, random_token,
         token::{TokenKeys, TokenSubject},
     },
     db::{
         self, Database,
         audit::{self, Change},
-        login_throttle, users,
+        console_sessions, login_throttle,
+        users::{self, Account},
     },
     domain::{
         Error,
@@ -36,17 +37,44 @@ pub struct LoginResponse {
     pub user: User,
 }
 
-/// Checks a username and password. Unknown users, wrong passwords and deactivated users
-/// get the same answer after the same work (a password hash is always verified); repeated
-/// failures are throttled through the database (see [`Subjects`]).
+/// Signs in to the API: a bearer token for the user.
 pub async fn login(
     database: &Database,
     keys: &TokenKeys,
-    username: String,
-    password: String,
-    client_address: String,
-    request_id: Option<String>,
+    credentials: Credentials,
 ) -> Result<LoginResponse, Error> {
+    let account = sign_in(database, credentials).await?;
+    let access_token = keys.issue(TokenSubject {
+        user_id: account.user.id,
+        token_version: account.token_version,
+    })?;
+    Ok(LoginResponse {
+        access_token,
+        token_type: "Bearer",
+        expires_in: keys.ttl_seconds(),
+        user: account.user,
+    })
+}
+
+/// What a login presents, and where it comes from.
+pub struct Credentials {
+    pub username: String,
+    pub password: String,
+    pub client_address: String,
+    pub request_id: Option<String>,
+}
+
+/// Checks a username and password, for the API's login and the console's alike. Unknown
+/// users, wrong passwords and deactivated users get the same answer after the same work (a
+/// password hash is always verified); repeated failures are throttled through the database
+/// (see [`Subjects`]). A success is audited as `auth.login`.
+async fn sign_in(database: &Database, credentials: Credentials) -> Result<Account, Error> {
+    let Credentials {
+        username,
+        password,
+        client_address,
+        request_id,
+    } = credentials;
     let subjects = Subjects::of(&username, &client_address);
     let checked = subjects.clone();
     let lookup = Username::parse(&username).ok();
@@ -99,16 +127,7 @@ pub async fn login(
             Ok::<_, Error>(())
         })
         .await?;
-    let access_token = keys.issue(TokenSubject {
-        user_id: account.user.id,
-        token_version: account.token_version,
-    })?;
-    Ok(LoginResponse {
-        access_token,
-        token_type: "Bearer",
-        expires_in: keys.ttl_seconds(),
-        user: account.user,
-    })
+    Ok(account)
 }
 
 /// Changes the caller's password if `current` is right; every token issued before stops
@@ -152,6 +171,106 @@ pub async fn change_password(
     database
         .write(move |conn| super::users::set_own_password(conn, &caller, new_hash))
         .await
+}
+
+/// A console session just opened: the secret for the browser's cookie (stored only as its
+/// hash), the token the console sends with every change (CSRF), and the user.
+pub struct ConsoleSession {
+    pub secret: String,
+    pub csrf_token: String,
+    pub user: User,
+}
+
+/// How long a console session lives without activity, and at most.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionLimits {
+    pub idle: chrono::Duration,
+    pub absolute: chrono::Duration,
+}
+
+/// Activity is written at most this often, so reads do not each cost a write.
+const SESSION_TOUCH_INTERVAL: chrono::Duration = chrono::Duration::minutes(1);
+
+/// Signs in to the console: the same check as the API's login, then a session row.
+pub async fn open_console_session(
+    database: &Database,
+    credentials: Credentials,
+) -> Result<ConsoleSession, Error> {
+    let account = sign_in(database, credentials).await?;
+    let secret = random_token(32);
+    let csrf_token = random_token(32);
+    let id = api_key::hash(&secret);
+    let (user_id, token_version, csrf) =
+        (account.user.id, account.token_version, csrf_token.clone());
+    database
+        .write(move |conn| {
+            console_sessions::insert(conn, &id, user_id, token_version, &csrf, db::now())?;
+            Ok::<_, Error>(())
+        })
+        .await?;
+    Ok(ConsoleSession {
+        secret,
+        csrf_token,
+        user: account.user,
+    })
+}
+
+/// The user a session cookie stands for, with the session's CSRF token; `None` when the
+/// session is unknown, idle or too old, or its user was deactivated or changed password
+/// since (the token version moved on).
+pub async fn resume_console_session(
+    database: &Database,
+    secret: &str,
+    limits: SessionLimits,
+) -> Result<Option<(User, String)>, Error> {
+    let id = api_key::hash(secret);
+    let looked_up = id.clone();
+    let found = database
+        .run(move |conn| {
+            let Some(session) = console_sessions::find(conn, &looked_up)? else {
+                return Ok::<_, Error>(None);
+            };
+            let account = users::find_account(conn, session.user_id)?;
+            Ok(Some((session, account)))
+        })
+        .await?;
+    let Some((session, account)) = found else {
+        return Ok(None);
+    };
+    let at = db::now();
+    let expired =
+        session.last_seen_at < at - limits.idle || session.created_at < at - limits.absolute;
+    let account = account.filter(|account| {
+        !expired && account.user.active && account.token_version == session.token_version
+    });
+    let Some(account) = account else {
+        database
+            .write(move |conn| Ok::<_, Error>(console_sessions::delete(conn, &id)?))
+            .await?;
+        return Ok(None);
+    };
+    if at - session.last_seen_at >= SESSION_TOUCH_INTERVAL {
+        database
+            .write(move |conn| Ok::<_, Error>(console_sessions::touch(conn, &id, at, limits.idle)?))
+            .await?;
+    }
+    Ok(Some((account.user, session.csrf_token)))
+}
+
+/// Ends the console session `secret` (logout), audited as `auth.logout`.
+pub fn close_console_session(
+    conn: &mut db::DbConnection,
+    caller: &Caller,
+    secret: &str,
+) -> Result<(), Error> {
+    let me = policy::user(caller)?;
+    console_sessions::delete(conn, &api_key::hash(secret))?;
+    audit::record(
+        conn,
+        &caller.actor(),
+        Change::new("auth.logout", "user", me.id),
+    )?;
+    Ok(())
 }
 
 /// Failures allowed within `login_throttle::WINDOW` before the subject waits: per

@@ -13,7 +13,7 @@ use crate::{
     domain::user::{NewPassword, User},
     error::{AppError, Problem},
     ops::{
-        sessions::{self, LoginResponse},
+        sessions::{self, Credentials, LoginResponse},
         users,
     },
 };
@@ -47,19 +47,22 @@ pub async fn login(
     request: HttpRequest,
     credentials: web::Json<Value>,
 ) -> Result<HttpResponse, AppError> {
-    let credentials: LoginRequest = body::parse(credentials)?;
-    let response = sessions::login(
-        &database,
-        &keys,
-        credentials.username,
-        credentials.password,
-        client_address(&request),
-        request_id(&request),
-    )
-    .await?;
+    let response = sessions::login(&database, &keys, presented(&request, credentials)?).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(response))
+}
+
+/// The username and password of a login body, with where the request came from: the API's
+/// login and the console's read them alike.
+pub fn presented(request: &HttpRequest, body: web::Json<Value>) -> Result<Credentials, AppError> {
+    let LoginRequest { username, password } = body::parse(body)?;
+    Ok(Credentials {
+        username,
+        password,
+        client_address: client_address(request),
+        request_id: request_id(request),
+    })
 }
 
 /// The caller.

@@ -9,12 +9,14 @@ use actix_web::{
     http::header, web,
 };
 
+use super::console;
 use crate::{
     auth::{Caller, Principal, UserPrincipal, api_key, token::TokenKeys},
     config::TrustedProxies,
     db::{self, Database},
     domain::{Error, concurrency::IfMatch, project::Project},
     error::AppError,
+    ops::sessions::{self, SessionLimits},
     telemetry::RequestId,
 };
 
@@ -83,47 +85,50 @@ fn bearer(request: &HttpRequest) -> Option<String> {
 }
 
 /// Taking a [`Caller`] as a handler argument is what makes an endpoint require
-/// credentials: a missing, malformed or invalid one is a 401. The user is loaded afresh for
-/// every request, so a deactivation or password change ends its tokens at once.
+/// credentials: a bearer token or API key, or the console's session cookie; a missing,
+/// malformed or invalid one is a 401. The user is loaded afresh for every request, so a
+/// deactivation or password change ends its tokens and sessions at once.
 impl FromRequest for Caller {
     type Error = AppError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
 
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let credential = bearer(request);
+        let credential = match bearer(request) {
+            Some(bearer) => Some(Credential::Bearer(bearer)),
+            None => cookie(request, console::SESSION_COOKIE).map(|secret| Credential::Session {
+                secret,
+                // Reading changes nothing; every other method must prove it comes from the
+                // console's own page.
+                csrf_sent: (!request.method().is_safe())
+                    .then(|| header_text(request, console::CSRF_HEADER).unwrap_or_default()),
+            }),
+        };
         let request_id = request_id(request);
         let database = request.app_data::<web::Data<Database>>().cloned();
         let keys = request.app_data::<web::Data<TokenKeys>>().cloned();
+        let limits = request.app_data::<web::Data<SessionLimits>>().cloned();
         Box::pin(async move {
-            let (Some(credential), Some(database), Some(keys)) = (credential, database, keys)
+            let (Some(credential), Some(database), Some(keys), Some(limits)) =
+                (credential, database, keys, limits)
             else {
                 return Err(Error::Unauthorized.into());
             };
-            let principal = if credential.starts_with(api_key::PREFIX) {
-                let hash = api_key::hash(&credential);
-                database
-                    .run(move |conn| Ok::<_, Error>(db::api_keys::find_active(conn, &hash)?))
-                    .await?
-                    .map(Principal::ApiKey)
-            } else {
-                match keys.verify(&credential) {
-                    Some(subject) => database
-                        .run(move |conn| {
-                            Ok::<_, Error>(db::users::find_account(conn, subject.user_id)?)
-                        })
-                        .await?
-                        .filter(|account| {
-                            account.user.active && account.token_version == subject.token_version
-                        })
-                        .map(|account| {
-                            Principal::User(UserPrincipal {
-                                id: account.user.id,
-                                username: account.user.username,
-                                role: account.user.role,
-                                organization_id: account.user.organization_id,
-                            })
-                        }),
-                    None => None,
+            let principal = match credential {
+                Credential::Bearer(bearer) => principal_of_bearer(&database, &keys, bearer).await?,
+                Credential::Session { secret, csrf_sent } => {
+                    let found =
+                        sessions::resume_console_session(&database, &secret, **limits).await?;
+                    match (found, csrf_sent) {
+                        (None, _) => None,
+                        (Some((_, expected)), Some(sent)) if !same_secret(&sent, &expected) => {
+                            return Err(Error::Forbidden(
+                                "the console's CSRF token (X-CSRF-Token) is missing or wrong"
+                                    .into(),
+                            )
+                            .into());
+                        }
+                        (Some((user, _)), _) => Some(Principal::User(UserPrincipal::from(user))),
+                    }
                 }
             };
             let principal = principal.ok_or(Error::Unauthorized)?;
@@ -133,6 +138,59 @@ impl FromRequest for Caller {
             })
         })
     }
+}
+
+enum Credential {
+    Bearer(String),
+    /// The console's session cookie, and the CSRF token sent with an unsafe method.
+    Session {
+        secret: String,
+        csrf_sent: Option<String>,
+    },
+}
+
+async fn principal_of_bearer(
+    database: &Database,
+    keys: &TokenKeys,
+    credential: String,
+) -> Result<Option<Principal>, Error> {
+    if credential.starts_with(api_key::PREFIX) {
+        let hash = api_key::hash(&credential);
+        return Ok(database
+            .run(move |conn| Ok::<_, Error>(db::api_keys::find_active(conn, &hash)?))
+            .await?
+            .map(Principal::ApiKey));
+    }
+    let Some(subject) = keys.verify(&credential) else {
+        return Ok(None);
+    };
+    Ok(database
+        .run(move |conn| Ok::<_, Error>(db::users::find_account(conn, subject.user_id)?))
+        .await?
+        .filter(|account| account.user.active && account.token_version == subject.token_version)
+        .map(|account| Principal::User(UserPrincipal::from(account.user))))
+}
+
+/// Compares two secrets by their SHA-256, so the time taken tells nothing of the secret.
+fn same_secret(sent: &str, expected: &str) -> bool {
+    api_key::hash(sent) == api_key::hash(expected)
+}
+
+fn header_text(request: &HttpRequest, name: &str) -> Option<String> {
+    Some(request.headers().get(name)?.to_str().ok()?.to_owned())
+}
+
+/// The value of cookie `name`. Parsed here: actix's cookie support brings the `cookie` and
+/// `time` crates for what is one `name=value` lookup.
+pub fn cookie(request: &HttpRequest, name: &str) -> Option<String> {
+    request
+        .headers()
+        .get_all(header::COOKIE)
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, value)| *key == name && !value.is_empty())
+        .map(|(_, value)| value.to_owned())
 }
 
 /// What the client's `If-Match` says.

@@ -17,12 +17,26 @@ const API_POLICY: &str = "default-src 'none'; frame-ancestors 'none'";
 const DOCS_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
      img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
+/// The console: its own scripts, styles and images; it talks to this origin only. No inline
+/// script or style at all (charts draw on a canvas and set styles through the DOM).
+const CONSOLE_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
+     img-src 'self' data:; connect-src 'self'; font-src 'self'; frame-ancestors 'none'; \
+     base-uri 'none'; form-action 'self'";
+
 pub async fn security_headers(
     request: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
-    let authenticated = request.headers().contains_key(header::AUTHORIZATION);
-    let docs = request.path().starts_with("/docs");
+    let authenticated = request.headers().contains_key(header::AUTHORIZATION)
+        || request.headers().contains_key(header::COOKIE);
+    let path = request.path();
+    let policy = if path.starts_with("/docs") {
+        DOCS_POLICY
+    } else if path == "/" || path.starts_with("/console/") {
+        CONSOLE_POLICY
+    } else {
+        API_POLICY
+    };
     let mut response = next.call(request).await?;
     let headers = response.headers_mut();
     headers.insert(
@@ -35,7 +49,7 @@ pub async fn security_headers(
     );
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(if docs { DOCS_POLICY } else { API_POLICY }),
+        HeaderValue::from_static(policy),
     );
     if authenticated && !headers.contains_key(header::CACHE_CONTROL) {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

@@ -9,6 +9,7 @@ pub mod api_keys;
 pub mod audit;
 pub mod auth;
 pub mod body;
+pub mod console;
 pub mod extract;
 pub mod headers;
 pub mod health;
@@ -127,4 +128,5 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     for (_, resource) in resources {
         cfg.service(resource);
     }
+    console::configure(cfg);
 }

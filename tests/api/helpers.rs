@@ -161,6 +161,8 @@ pub fn test_settings(url: DatabaseUrl) -> Settings {
         },
         trusted_proxies: TrustedProxies::default(),
         body_timeout: Duration::from_secs(60),
+        session_idle: Duration::from_secs(30 * 60),
+        session_max: Duration::from_secs(12 * 3600),
     }
 }
 

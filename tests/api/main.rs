@@ -8,6 +8,7 @@ mod admin;
 mod audit;
 mod auth;
 mod authorization;
+mod console;
 mod contract;
 mod editing;
 mod errors;

@@ -1,0 +1,480 @@
+//! The console in a real browser: headless Chromium (Debian's `chromium` and
+//! `chromium-driver`) driven through WebDriver, on both backends, one journey per test.
+//! Screenshots are written to `target/console-screenshots/`.
+//!
+//! Without chromedriver these tests say so and pass, so that `cargo test` works on a
+//! machine without a browser; `.ci/run` installs one and sets
+//! `CONSOLE_BROWSER_TESTS=required`, where a missing browser fails.
+// The shared helpers serve many tests; this binary uses a few of them.
+#![allow(dead_code, unused_macros)]
+
+#[macro_use]
+#[path = "api/helpers.rs"]
+mod helpers;
+
+use std::{
+    net::TcpListener,
+    path::PathBuf,
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::{ADMIN_PASSWORD, Backend, PASSWORD, TestApp, created, spawn_app};
+
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+/// A headless Chromium session, and the chromedriver serving it.
+struct Browser {
+    client: Client,
+    driver: Child,
+    base: String,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        drop(self.driver.kill());
+        drop(self.driver.wait());
+    }
+}
+
+/// A browser on `app`, or `None` (the test is skipped) where none is installed and none
+/// is required.
+async fn browser(app: &TestApp) -> Option<Browser> {
+    if !std::path::Path::new(CHROMEDRIVER).exists() {
+        let required =
+            std::env::var("CONSOLE_BROWSER_TESTS").is_ok_and(|value| value == "required");
+        assert!(
+            !required,
+            "{CHROMEDRIVER} is missing: apt-get install chromium chromium-driver fonts-noto-cjk"
+        );
+        eprintln!("{CHROMEDRIVER} is missing: browser test not run");
+        return None;
+    }
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let driver = Command::new(CHROMEDRIVER)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("starting chromedriver");
+    let mut capabilities = serde_json::Map::new();
+    capabilities.insert(
+        "goog:chromeOptions".into(),
+        json!({
+            "binary": CHROMIUM,
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                     "--window-size=1280,1100", "--lang=zh-CN"],
+        }),
+    );
+    let started = Instant::now();
+    let client = loop {
+        let connected =
+            ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+                .capabilities(capabilities.clone())
+                .connect(&format!("http://127.0.0.1:{port}"))
+                .await;
+        match connected {
+            Ok(client) => break client,
+            Err(error) if started.elapsed() < Duration::from_secs(20) => {
+                let _ = error;
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            Err(error) => panic!("connecting to chromedriver: {error}"),
+        }
+    };
+    Some(Browser {
+        client,
+        driver,
+        base: app.address.clone(),
+    })
+}
+
+impl Browser {
+    async fn open(&self, fragment: &str) {
+        self.client
+            .goto(&format!("{}/{fragment}", self.base))
+            .await
+            .unwrap();
+    }
+
+    async fn sign_in(&self, username: &str, password: &str) {
+        self.open("").await;
+        self.fill("input[name=username]", username).await;
+        self.fill("input[name=password]", password).await;
+        self.click("form button[type=submit]").await;
+        self.wait_for_text("退出").await;
+    }
+
+    async fn wait_for(&self, css: &str) -> fantoccini::elements::Element {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(15))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|error| panic!("no {css}: {error}"))
+    }
+
+    async fn fill(&self, css: &str, text: &str) {
+        let input = self.wait_for(css).await;
+        input.clear().await.unwrap();
+        input.send_keys(text).await.unwrap();
+    }
+
+    async fn click(&self, css: &str) {
+        self.wait_for(css).await.click().await.unwrap();
+    }
+
+    async fn choose(&self, css: &str, value: &str) {
+        self.wait_for(css)
+            .await
+            .select_by_value(value)
+            .await
+            .unwrap();
+    }
+
+    /// Clicks the button whose text is `label` (the first one, in document order).
+    async fn press(&self, label: &str) {
+        let xpath = format!("//button[normalize-space(.)='{label}']");
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(15))
+            .for_element(Locator::XPath(&xpath))
+            .await
+            .unwrap_or_else(|error| panic!("no button {label}: {error}"))
+            .click()
+            .await
+            .unwrap();
+    }
+
+    async fn body_text(&self) -> String {
+        self.client
+            .find(Locator::Css("body"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
+    async fn wait_for_text(&self, text: &str) {
+        let started = Instant::now();
+        loop {
+            if self.body_text().await.contains(text) {
+                return;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(15),
+                "no {text:?} in:\n{}",
+                self.body_text().await
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn screenshot(&self, name: &str) {
+        let png = self.client.screenshot().await.unwrap();
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("../console-screenshots");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+    }
+
+    /// Runs `script` (an async function body) in the page and returns what it returns.
+    async fn run(&self, script: &str) -> Value {
+        self.client.execute(script, vec![]).await.unwrap()
+    }
+}
+
+/// A department with a user, and a seeded project it leads. Returns (project id, the
+/// department's token).
+async fn department_with_project(app: &TestApp) -> (String, String, String) {
+    let organization = app.add_organization("县生态环境局", "department").await;
+    let (_, token) = app.add_user("eco", "department", &organization).await;
+    let (_, page) = app.get_json("/api/v1/projects?limit=1&sort=code").await;
+    let project = page["items"][0].clone();
+    let id = project["id"].as_str().unwrap().to_owned();
+    let assigned = app
+        .client
+        .patch(format!("{}/api/v1/projects/{id}", app.address))
+        .bearer_auth(&app.admin_token)
+        .header("if-match", format!("\"{}\"", project["version"]))
+        .json(&json!({"lead_department": organization}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(assigned.status(), StatusCode::OK);
+    (id, token, project["code"].as_str().unwrap().to_owned())
+}
+
+async fn project(app: &TestApp, id: &str) -> Value {
+    app.get_json(&format!("/api/v1/projects/{id}")).await.1
+}
+
+/// Moves a project through the API as `token`.
+async fn move_to(app: &TestApp, token: &str, id: &str, to: &str) {
+    let version = project(app, id).await["version"].clone();
+    let moved = app
+        .client
+        .post(format!("{}/api/v1/projects/{id}/transitions", app.address))
+        .bearer_auth(token)
+        .header("if-match", format!("\"{version}\""))
+        .json(&json!({"to": to}))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        moved.status().is_success(),
+        "{}",
+        moved.text().await.unwrap()
+    );
+}
+
+async fn edit(app: &TestApp, token: &str, id: &str, patch: Value) {
+    let version = project(app, id).await["version"].clone();
+    let edited = app
+        .client
+        .patch(format!("{}/api/v1/projects/{id}", app.address))
+        .bearer_auth(token)
+        .header("if-match", format!("\"{version}\""))
+        .json(&patch)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        edited.status(),
+        StatusCode::OK,
+        "{}",
+        edited.text().await.unwrap()
+    );
+}
+
+/// The journey of README's first lines: a department finds its project, edits it, moves
+/// it to construction and files a report, all in Chinese.
+async fn a_department_edits_moves_to_construction_and_reports(backend: Backend) {
+    let name = format!("department-journey-{}", backend_name(&backend));
+    let app = spawn_app(backend).await;
+    let (id, _, code) = department_with_project(&app).await;
+    let Some(browser) = browser(&app).await else {
+        return;
+    };
+    browser.sign_in("eco", PASSWORD).await;
+    browser.wait_for_text("按类别：规划与登记").await;
+    browser.wait_for_text("159 个").await;
+    browser.screenshot(&format!("{name}-dashboard")).await;
+    browser.open(&format!("#/projects?q={code}")).await;
+    browser.click(&format!("a[href='#/projects/{id}']")).await;
+    browser.wait_for_text("编辑").await;
+    browser
+        .fill("input[name='investment.total']", "1500000.00")
+        .await;
+    browser.fill("input[name='start_year']", "2024").await;
+    browser.press("保存修改").await;
+    browser.wait_for_text("已保存").await;
+    browser.wait_for_text("150 万元").await;
+    browser.choose("select[name=to]", "preparation").await;
+    browser.press("变更状态").await;
+    browser.wait_for_text("已转为前期").await;
+    browser.choose("select[name=to]", "construction").await;
+    browser.press("变更状态").await;
+    browser.wait_for_text("已转为在建").await;
+    browser
+        .fill("input[name=investment_completed]", "300000.00")
+        .await;
+    browser.fill("input[name=physical_progress]", "20").await;
+    browser.fill("textarea[name=summary]", "完成场地平整").await;
+    browser.press("提交报告").await;
+    browser.wait_for_text("报告已提交").await;
+    browser.wait_for_text("待审核").await;
+    browser.screenshot(&format!("{name}-project")).await;
+    let saved = project(&app, &id).await;
+    assert_eq!(saved["status"], "construction");
+    assert_eq!(saved["investment"]["total"], "1500000.00");
+    let (_, reports) = app
+        .get_json(&format!("/api/v1/projects/{id}/reports"))
+        .await;
+    assert_eq!(reports[0]["status"], "submitted");
+    assert_eq!(reports[0]["investment_completed"], "300000.00");
+}
+
+/// Finance accepts one report and returns another with a note; never its own.
+async fn finance_accepts_one_report_and_returns_another(backend: Backend) {
+    let name = format!("finance-review-{}", backend_name(&backend));
+    let app = spawn_app(backend).await;
+    let (id, department, _) = department_with_project(&app).await;
+    edit(
+        &app,
+        &department,
+        &id,
+        json!({"investment": {"total": "1000000.00"}, "start_year": 2024}),
+    )
+    .await;
+    move_to(&app, &department, &id, "preparation").await;
+    move_to(&app, &department, &id, "construction").await;
+    for period in ["2026-09", "2026-10"] {
+        let report = json!({"period": period, "investment_completed": "100000.00", "physical_progress": 10, "summary": format!("{period} 进展"), "issues": ""});
+        created(
+            app.post(
+                &format!("/api/v1/projects/{id}/reports"),
+                &department,
+                report,
+            )
+            .await,
+        )
+        .await;
+    }
+    let finance_org = app.add_organization("县财政局", "finance").await;
+    app.add_user("caizheng", "finance", &finance_org).await;
+    let Some(browser) = browser(&app).await else {
+        return;
+    };
+    browser.sign_in("caizheng", PASSWORD).await;
+    browser.open(&format!("#/projects/{id}")).await;
+    browser.wait_for_text("2026年9月").await;
+    browser.press("通过").await;
+    browser.wait_for_text("报告已通过").await;
+    browser.fill("input[name=comment]", "请补充监理月报").await;
+    browser.press("退回").await;
+    browser.wait_for_text("报告已退回").await;
+    browser.screenshot(&name).await;
+    let (_, reports) = app
+        .get_json(&format!("/api/v1/projects/{id}/reports"))
+        .await;
+    let status_of = |period: &str| {
+        reports
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["period"] == period)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(status_of("2026-09")["status"], "accepted");
+    assert_eq!(status_of("2026-10")["status"], "returned");
+    assert_eq!(status_of("2026-10")["review_comment"], "请补充监理月报");
+    assert_eq!(
+        project(&app, &id).await["completed_investment"],
+        "100000.00"
+    );
+}
+
+/// Someone else saves first: the console shows what they changed, and saving again after
+/// reloading keeps both changes; nothing is overwritten silently.
+async fn a_stale_edit_shows_what_changed_and_keeps_both_changes(backend: Backend) {
+    let name = format!("stale-edit-{}", backend_name(&backend));
+    let app = spawn_app(backend).await;
+    let (id, _, _) = department_with_project(&app).await;
+    let Some(browser) = browser(&app).await else {
+        return;
+    };
+    browser.sign_in("eco", PASSWORD).await;
+    browser.open(&format!("#/projects/{id}")).await;
+    browser.wait_for_text("编辑").await;
+    edit(&app, &app.admin_token, &id, json!({"location": "双江街道"})).await;
+    browser.fill("input[name=scale]", "80MWp").await;
+    browser.press("保存修改").await;
+    browser.wait_for_text("保存未成功").await;
+    browser.wait_for_text("双江街道").await;
+    browser.screenshot(&name).await;
+    assert_eq!(
+        project(&app, &id).await["scale"],
+        Value::Null,
+        "nothing saved over the newer version"
+    );
+    browser.press("载入最新版本并保留我的修改").await;
+    browser.press("保存修改").await;
+    browser.wait_for_text("已保存").await;
+    let saved = project(&app, &id).await;
+    assert_eq!(saved["location"], "双江街道");
+    assert_eq!(saved["scale"], "80MWp");
+}
+
+/// A viewer is offered no edit and no move, and the server refuses one sent anyway from
+/// the same signed-in page (with its CSRF token).
+async fn a_forbidden_action_is_neither_offered_nor_accepted(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (id, _, _) = department_with_project(&app).await;
+    let organization = app.add_organization("县审计局", "department").await;
+    app.add_user("shenji", "viewer", &organization).await;
+    let Some(browser) = browser(&app).await else {
+        return;
+    };
+    browser.sign_in("shenji", PASSWORD).await;
+    browser.open(&format!("#/projects/{id}")).await;
+    browser.wait_for_text("生命周期").await;
+    let text = browser.body_text().await;
+    assert!(
+        !text.contains("保存修改") && !text.contains("变更状态"),
+        "{text}"
+    );
+    let version = project(&app, &id).await["version"].clone();
+    let status = browser
+        .run(&format!(
+            "return fetch('/api/v1/projects/{id}', {{method: 'PATCH', headers: {{'Content-Type': 'application/json', \
+             'If-Match': '\"{version}\"', 'X-CSRF-Token': state.csrf}}, body: JSON.stringify({{scale: '1公里'}})}})\
+             .then((response) => response.status);"
+        ))
+        .await;
+    assert_eq!(status, json!(403));
+    assert_eq!(project(&app, &id).await["version"], version);
+}
+
+/// Names typed by users are shown as the characters typed: no markup runs.
+async fn names_with_markup_are_shown_as_text(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let script_name = "<script>window.pwned=1</script>县局";
+    let image_name = "\"><img src=x onerror=\"window.pwned=2\">工程";
+    let organization = app.add_organization(script_name, "department").await;
+    let (_, page) = app.get_json("/api/v1/projects?limit=1&sort=code").await;
+    let id = page["items"][0]["id"].as_str().unwrap().to_owned();
+    edit(
+        &app,
+        &app.admin_token,
+        &id,
+        json!({"name": image_name, "lead_department": organization}),
+    )
+    .await;
+    let Some(browser) = browser(&app).await else {
+        return;
+    };
+    browser.sign_in("admin", ADMIN_PASSWORD).await;
+    browser.open(&format!("#/projects/{id}")).await;
+    browser.wait_for_text(image_name).await;
+    browser.wait_for_text(script_name).await;
+    browser.open("#/projects?sort=code").await;
+    browser.wait_for_text(image_name).await;
+    browser.open("#/").await;
+    browser.wait_for_text(script_name).await;
+    assert_eq!(
+        browser.run("return window.pwned === undefined;").await,
+        json!(true)
+    );
+    assert_eq!(
+        browser
+            .run("return document.querySelectorAll('main img, main script').length;")
+            .await,
+        json!(0)
+    );
+}
+
+fn backend_name(backend: &Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => "sqlite",
+        Backend::Postgres(_) => "postgres",
+    }
+}
+
+on_both_backends!(
+    a_department_edits_moves_to_construction_and_reports,
+    finance_accepts_one_report_and_returns_another,
+    a_stale_edit_shows_what_changed_and_keeps_both_changes,
+    a_forbidden_action_is_neither_offered_nor_accepted,
+    names_with_markup_are_shown_as_text,
+);
