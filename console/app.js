@@ -49,7 +49,7 @@ const main = () => document.getElementById('main');
 
 function show(...content) {
   const target = main();
-  target.replaceChildren(...content);
+  target.replaceChildren(...content.flat(Infinity).filter((c) => c !== null && c !== undefined && c !== false));
   target.focus();
 }
 
@@ -213,6 +213,7 @@ const can = {
       && report.status === 'submitted' && report.submitted_by !== state.user.id;
   },
   audit() { return ['finance', 'plan_office'].includes(state.user.role); },
+  reviewQueue() { return ['finance', 'plan_office'].includes(state.user.role); },
   administer() { return state.user.role === 'plan_office'; },
 };
 
@@ -240,6 +241,7 @@ function renderChrome() {
     return;
   }
   const links = [['#/', '总览'], ['#/projects', '项目库']];
+  if (can.reviewQueue()) links.push(['#/reviews', '待审核报告']);
   if (can.administer()) links.push(['#/users', '用户'], ['#/organizations', '单位'], ['#/api-keys', '接口密钥']);
   links.push(['#/password', '修改密码']);
   const current = location.hash.split('?')[0] || '#/';
@@ -254,6 +256,7 @@ const ROUTES = [
   [/^#?\/?$/, dashboard],
   [/^#\/projects$/, projectList],
   [/^#\/projects\/([0-9a-f-]{36})$/, projectPage],
+  [/^#\/reviews$/, reviewQueuePage],
   [/^#\/users$/, usersPage],
   [/^#\/organizations$/, organizationsPage],
   [/^#\/api-keys$/, apiKeysPage],
@@ -707,6 +710,35 @@ function reviewForm(report) {
     h('button', { type: 'submit', value: 'accepted' }, '通过'),
     h('button', { type: 'submit', value: 'returned', class: 'secondary' }, '退回')));
   return form;
+}
+
+// ---- Review queue (finance and the plan office) ----------------------------------------
+
+async function reviewQueuePage() {
+  const waiting = await get('/api/v1/reports?limit=200');
+  show(
+    h('h1', {}, '待审核报告'),
+    h('p', { class: 'muted' }, waiting.length
+      ? `共 ${waiting.length} 份${waiting.length === 200 ? '（只列最早的 200 份）' : ''}，按提交时间从早到晚。`
+      : '没有待审核的报告。'),
+    waiting.map(({ report, project }) => h('section', { class: 'card' },
+      h('h2', {}, h('a', { href: `#/projects/${project.id}` }, `${project.code} ${project.name}`), ` · ${month(report.period)}`),
+      h('div', { class: 'grid' },
+        h('dl', { class: 'fields' },
+          h('dt', {}, '提交时间'), h('dd', {}, when(report.submitted_at)),
+          h('dt', {}, FIELD.investment_completed), h('dd', {}, yuan(report.investment_completed)),
+          h('dt', {}, FIELD.physical_progress), h('dd', {}, `${report.physical_progress}%`),
+          h('dt', {}, FIELD.summary), h('dd', {}, report.summary),
+          h('dt', {}, FIELD.issues), h('dd', {}, report.issues || '—')),
+        h('dl', { class: 'fields' },
+          h('dt', {}, '项目状态'), h('dd', {}, STATUS[project.status]),
+          h('dt', {}, '计划总投资'), h('dd', {}, wan(project.investment.total)),
+          h('dt', {}, '已落实资金'), h('dd', {}, wan(project.investment.secured)),
+          h('dt', {}, '资金缺口'), h('dd', {}, wan(project.investment.gap)),
+          h('dt', {}, '累计完成投资'), h('dd', {}, wan(project.completed_investment)),
+          h('dt', {}, '形象进度'), h('dd', {}, `${project.progress_pct}%`))),
+      reviewForm(report))),
+  );
 }
 
 // ---- Administration (plan office) ------------------------------------------------------

@@ -49,6 +49,7 @@ use crate::{domain, error, routes};
         routes::lifecycle::history,
         routes::reports::create,
         routes::reports::list,
+        routes::reports::queue,
         routes::reports::correct,
         routes::reports::review,
         routes::audit::project_history,

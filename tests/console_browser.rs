@@ -336,14 +336,17 @@ async fn finance_accepts_one_report_and_returns_another(backend: Backend) {
         return;
     };
     browser.sign_in("caizheng", PASSWORD).await;
-    browser.open(&format!("#/projects/{id}")).await;
+    browser.click("a[href='#/reviews']").await;
+    browser.wait_for_text("共 2 份").await;
     browser.wait_for_text("2026年9月").await;
+    browser.screenshot(&name).await;
     browser.press("通过").await;
     browser.wait_for_text("报告已通过").await;
+    browser.wait_for_text("共 1 份").await;
     browser.fill("input[name=comment]", "请补充监理月报").await;
     browser.press("退回").await;
     browser.wait_for_text("报告已退回").await;
-    browser.screenshot(&name).await;
+    browser.wait_for_text("没有待审核的报告").await;
     let (_, reports) = app
         .get_json(&format!("/api/v1/projects/{id}/reports"))
         .await;

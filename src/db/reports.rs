@@ -71,6 +71,28 @@ pub fn list(conn: &mut DbConnection, project_id: ProjectId) -> QueryResult<Vec<P
         .collect()
 }
 
+/// The reports waiting for review, oldest submission first, leaving out those `excluding`
+/// submitted (nobody reviews their own).
+pub fn waiting_for_review(
+    conn: &mut DbConnection,
+    excluding: UserId,
+    limit: i64,
+) -> QueryResult<Vec<ProgressReport>> {
+    progress_reports::table
+        .filter(progress_reports::status.eq(ReportStatus::Submitted.as_str()))
+        .filter(progress_reports::submitted_by.ne(excluding))
+        .order((
+            progress_reports::submitted_at.asc(),
+            progress_reports::id.asc(),
+        ))
+        .limit(limit)
+        .select(ReportRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(into_report)
+        .collect()
+}
+
 pub fn exists(
     conn: &mut DbConnection,
     project_id: ProjectId,

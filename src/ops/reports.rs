@@ -10,6 +10,7 @@ use crate::{
     domain::{
         Error, ProjectId, ProjectStatus, ReportId, UserId,
         actor::Actor,
+        listing::PageLimit,
         project::Project,
         report::{Decision, Period, ProgressReport, ReportFigures, ReportStatus},
     },
@@ -36,6 +37,30 @@ pub fn list(
     policy::user(caller)?;
     load_project(conn, project_id)?;
     Ok(reports::list(conn, project_id)?)
+}
+
+/// A report waiting for review, with the project's figures beside it.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct Waiting {
+    pub report: ProgressReport,
+    pub project: Project,
+}
+
+/// The review queue: submitted reports, oldest first, with their projects (finance and the
+/// plan office; a reviewer's own reports are left out, as they may not review them).
+pub fn review_queue(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    limit: PageLimit,
+) -> Result<Vec<Waiting>, Error> {
+    let reviewer = policy::reviewer(caller)?;
+    reports::waiting_for_review(conn, reviewer.id, i64::from(limit.get()))?
+        .into_iter()
+        .map(|report| {
+            let project = load_project(conn, report.project_id)?;
+            Ok(Waiting { report, project })
+        })
+        .collect()
 }
 
 /// A report as submitted.

@@ -106,6 +106,7 @@ pub fn endpoints() -> Vec<Endpoint> {
             "/api/v1/projects/{id}/history",
             audit::project_history,
         ),
+        endpoint(M::GET, "/api/v1/reports", reports::queue),
         endpoint(M::PATCH, "/api/v1/reports/{id}", reports::correct),
         endpoint(M::POST, "/api/v1/reports/{id}/review", reports::review),
         endpoint(M::GET, "/api/v1/audit", audit::trail),

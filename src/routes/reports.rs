@@ -3,19 +3,20 @@ use serde::Deserialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use super::{body, extract::path_id};
+use super::{body, extract::path_id, query};
 use crate::{
     auth::{Caller, policy},
     db::Database,
     domain::{
         Money,
         input::Integer,
+        listing::PageLimit,
         report::{Decision, Period, ProgressReport, ReportFigures},
     },
     error::{AppError, Problem},
     ops::{
         self,
-        reports::{self as report_ops, Correction, Submission},
+        reports::{self as report_ops, Correction, Submission, Waiting},
     },
 };
 
@@ -99,6 +100,32 @@ pub async fn list(
         .run(move |conn| report_ops::list(conn, &caller, project_id))
         .await?;
     Ok(HttpResponse::Ok().json(reports))
+}
+
+/// The review queue: reports waiting for review, oldest submission first, each with its
+/// project's figures (finance and the plan office; their own reports are left out).
+#[utoipa::path(get, path = "/api/v1/reports", operation_id = "reports_queue", tag = "reports", security(("bearer" = [])),
+    params(("limit" = Option<u32>, Query, minimum = 1, maximum = 200, description = "at most this many (default 50)")),
+    responses(
+        (status = 200, description = "the oldest waiting reports", body = Vec<Waiting>),
+        (status = 403, description = "only finance and the plan office review", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "invalid limit", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn queue(
+    db: web::Data<Database>,
+    caller: Caller,
+    request: actix_web::HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    let mut limit = PageLimit::default();
+    let mut errors = query::Errors::default();
+    for (name, value) in query::pairs(request.query_string(), &["limit"], &[], &mut errors) {
+        limit = errors.take(&name, value.parse()).unwrap_or_default();
+    }
+    errors.finish()?;
+    let waiting = db
+        .run(move |conn| report_ops::review_queue(conn, &caller, limit))
+        .await?;
+    Ok(HttpResponse::Ok().json(waiting))
 }
 
 #[derive(Deserialize, ToSchema)]

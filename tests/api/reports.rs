@@ -310,7 +310,68 @@ async fn whole_numbers_may_be_written_with_a_zero_fraction(backend: Backend) {
     );
 }
 
+/// The review queue lists the waiting reports oldest first, each beside its project's
+/// figures; reviewed ones leave it, and a reviewer never sees their own.
+async fn the_review_queue_lists_waiting_reports_oldest_first(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let team = app.team().await;
+    let id = building(&app, &team).await;
+    let first = app
+        .report(&team.department_token, &id, "2025-06", "0.10", 40)
+        .await;
+    let second = app
+        .report(&team.department_token, &id, "2025-05", "0.20", 30)
+        .await;
+    let queue = |token: String| {
+        let app = &app;
+        async move {
+            let response = app
+                .request(Method::GET, "/api/v1/reports", Some(&token), None)
+                .await;
+            assert_eq!(response.status(), StatusCode::OK);
+            response.json::<Value>().await.unwrap()
+        }
+    };
+    let waiting = queue(team.finance_token.clone()).await;
+    let ids: Vec<&Value> = waiting
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| &w["report"]["id"])
+        .collect();
+    assert_eq!(
+        ids,
+        [&first["id"], &second["id"]],
+        "oldest submission first"
+    );
+    assert_eq!(waiting[0]["project"]["investment"]["total"], "1000.00");
+    let accepted = app
+        .review(
+            &team.finance_token,
+            first["id"].as_str().unwrap(),
+            "accepted",
+        )
+        .await;
+    assert_eq!(accepted.status(), StatusCode::OK);
+    let waiting = queue(app.admin_token.clone()).await;
+    assert_eq!(waiting.as_array().unwrap().len(), 1);
+    assert_eq!(waiting[0]["report"]["id"], second["id"]);
+    let refused = app
+        .request(
+            Method::GET,
+            "/api/v1/reports",
+            Some(&team.department_token),
+            None,
+        )
+        .await;
+    assert_problem(refused, StatusCode::FORBIDDEN).await;
+    let too_many = app.get("/api/v1/reports?limit=500").await;
+    let problem = assert_problem(too_many, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!(invalid_fields(&problem), ["limit"]);
+}
+
 on_both_backends!(
+    the_review_queue_lists_waiting_reports_oldest_first,
     whole_numbers_may_be_written_with_a_zero_fraction,
     accepted_reports_make_the_projects_figures_exactly,
     one_report_per_project_and_period,
