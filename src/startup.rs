@@ -129,6 +129,7 @@ impl Application {
                 .app_data(web::PayloadConfig::new(BODY_LIMIT_BYTES))
                 .wrap(from_fn(routes::body::body_deadline))
                 .wrap(ErrorHandlers::new().default_handler(problem_for_bare_errors))
+                .wrap(from_fn(routes::language::localize_problems))
                 .wrap(from_fn(telemetry::request_context))
                 .wrap(from_fn(routes::headers::security_headers))
                 .configure(routes::configure)

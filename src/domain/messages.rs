@@ -1,6 +1,7 @@
 //! The registry's messages in Chinese, for the people who read them (import row errors;
 //! problem details when a client asks for `zh`). Messages that carry a value are matched
-//! by their fixed start; one not listed is shown as it is.
+//! by their fixed start; one not listed is shown as it is. The English messages stay the
+//! source: they are what the code says and the tests assert; this table follows them.
 
 /// Messages matched whole.
 const EXACT: &[(&str, &str)] = &[
@@ -72,6 +73,107 @@ const EXACT: &[(&str, &str)] = &[
         "the project changed since the version in If-Match; read it again and retry",
         "项目已被他人修改，请重新读取后再试",
     ),
+    (
+        "valid credentials are required: Authorization: Bearer <token or API key>",
+        "请先登录（或提供有效的令牌、接口密钥）",
+    ),
+    (
+        "If-Match with the project's ETag is required for this write",
+        "修改项目须带上其版本（If-Match）",
+    ),
+    ("the request has invalid fields", "有字段填写不正确"),
+    (
+        "the import has rows with errors; nothing was written",
+        "导入的文件有错误行，未写入任何数据",
+    ),
+    (
+        "the database is unavailable; try again shortly",
+        "数据库暂时不可用，请稍后再试",
+    ),
+    (
+        "an unexpected error occurred; it has been logged",
+        "发生了意外错误，已记录日志",
+    ),
+    ("no such resource", "没有这个资源"),
+    ("is required", "必填"),
+    ("is read-only", "只读，不能修改"),
+    ("must not be empty", "不能为空"),
+    ("must be a whole number", "须为整数"),
+    (
+        "must be a whole number from 1 to 200",
+        "须为 1 到 200 的整数",
+    ),
+    (
+        "must be a month YYYY-MM, e.g. 2025-06",
+        "月份格式须为 YYYY-MM，例如 2025-06",
+    ),
+    ("must have at most two decimal places", "最多两位小数"),
+    (
+        "must have at most 15 digits before the decimal point",
+        "整数部分最多 15 位",
+    ),
+    ("must be at least 12 characters", "至少 12 个字符"),
+    ("must be at most 256 characters", "最多 256 个字符"),
+    (
+        "is one of the most common passwords; choose another",
+        "这是最常见的密码之一，请换一个",
+    ),
+    ("is not your current password", "当前密码不正确"),
+    (
+        "must be 3 to 64 characters: lower-case letters, digits, '.', '_' or '-'",
+        "须为 3 到 64 个字符：小写字母、数字、“.”、“_”或“-”",
+    ),
+    ("is not a field of this request", "不是此请求的字段"),
+    ("is not a parameter of this list", "不是此列表的参数"),
+    ("must be true or false", "须为 true 或 false"),
+    ("the body is invalid", "请求内容无效"),
+    ("must be a JSON object", "须为 JSON 对象"),
+    (
+        "must not contain the NUL character (U+0000)",
+        "不能含有 NUL 字符（U+0000）",
+    ),
+    (
+        "nobody reviews a report they submitted",
+        "不能审核自己提交的报告",
+    ),
+    (
+        "only finance or the plan office reviews reports",
+        "只有财政部门或规划办公室可以审核报告",
+    ),
+    (
+        "only a returned report is corrected",
+        "只有已退回的报告可以更正",
+    ),
+    ("the report changed meanwhile", "报告已被他人处理，请刷新"),
+    (
+        "only the plan office and finance read the audit trail",
+        "只有规划办公室和财政部门可以查看审计记录",
+    ),
+    (
+        "only the plan office re-enters a withdrawn project or corrects a status",
+        "只有规划办公室可以让退出的项目重新入库或更正状态",
+    ),
+    (
+        "a project leaves reserve only with a lead department",
+        "项目须先指定牵头部门才能离开储备状态",
+    ),
+    (
+        "the lifecycle has no such move",
+        "生命周期中没有这种状态变更",
+    ),
+    (
+        "a plan office user cannot deactivate or demote itself",
+        "规划办公室用户不能停用或降级自己",
+    ),
+    (
+        "the console's CSRF token (X-CSRF-Token) is missing or wrong",
+        "页面已过期，请刷新后重试",
+    ),
+    ("this needs a signed-in user", "需要以用户身份登录"),
+    (
+        "the caller may not make this move",
+        "当前用户不能进行这次状态变更",
+    ),
 ];
 
 /// Messages matched by their start (the rest carries a value).
@@ -92,7 +194,58 @@ const PREFIXES: &[(&str, &str)] = &[
         "a project cannot move from ",
         "项目不能在这两个状态之间变更",
     ),
+    (
+        "too many failed attempts; try again in ",
+        "失败次数过多，请稍后再试",
+    ),
+    (
+        "the service is busy checking passwords; try again in ",
+        "服务繁忙，请稍后再试",
+    ),
+    ("no project has the id ", "项目不存在"),
+    ("no report has the id ", "报告不存在"),
+    ("no user has the id ", "用户不存在"),
+    ("no import has the id ", "导入记录不存在"),
+    ("no active API key has the id ", "接口密钥不存在或已吊销"),
+    (
+        "the method is not allowed on this resource",
+        "该资源不支持此方法",
+    ),
+    ("the request body is larger than ", "请求内容过大"),
+    (
+        "the request body did not arrive in time",
+        "请求内容未能按时到达",
+    ),
+    ("the body is not valid JSON", "请求内容不是有效的 JSON"),
+    (
+        "must be an amount in yuan such as ",
+        "须为以元为单位的金额，例如 1500000.00",
+    ),
 ];
+
+/// The title of a problem type (the last part of its `type`), in Chinese.
+pub fn title_zh(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "malformed-request" => "请求格式错误",
+        "method-not-allowed" => "不支持该方法",
+        "payload-too-large" => "请求内容过大",
+        "unsupported-media-type" => "不支持的内容类型",
+        "request-timeout" => "请求超时",
+        "unauthorized" => "未登录",
+        "forbidden" => "没有权限",
+        "not-found" => "不存在",
+        "conflict" => "冲突",
+        "precondition-failed" => "版本已过期",
+        "precondition-required" => "缺少版本信息",
+        "validation" => "输入有误",
+        "too-many-requests" => "尝试次数过多",
+        "import-rejected" => "导入被拒绝",
+        "busy" => "服务繁忙",
+        "database-unavailable" => "服务暂不可用",
+        "internal" => "服务器内部错误",
+        _ => return None,
+    })
+}
 
 /// `message` in Chinese, as well as the registry knows it.
 pub fn zh(message: &str) -> String {

@@ -13,6 +13,7 @@ pub mod console;
 pub mod extract;
 pub mod headers;
 pub mod health;
+pub mod language;
 pub mod lifecycle;
 pub mod opendata;
 pub mod organizations;

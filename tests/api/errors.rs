@@ -197,3 +197,42 @@ async fn a_body_trickled_byte_by_byte_is_cut_off_with_408(backend: Backend) {
     assert!(answer.contains("request-timeout"), "{answer}");
 }
 on_both_backends!(a_body_trickled_byte_by_byte_is_cut_off_with_408);
+
+/// A client that prefers Chinese reads problems in Chinese; the `type` codes and field
+/// names stay, and a client that does not ask reads English as before.
+async fn problems_are_in_chinese_when_the_client_prefers_it(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let missing = format!("/api/v1/projects/{}", uuid::Uuid::new_v4());
+    let ask = |path: String, language: Option<&'static str>| {
+        let app = &app;
+        async move {
+            let mut request = app
+                .client
+                .get(format!("{}{path}", app.address))
+                .bearer_auth(&app.admin_token);
+            if let Some(language) = language {
+                request = request.header("accept-language", language);
+            }
+            request.send().await.unwrap()
+        }
+    };
+    let chinese = ask(missing.clone(), Some("zh-CN,zh;q=0.9,en;q=0.8")).await;
+    assert_eq!(chinese.headers()["content-language"], "zh-CN");
+    assert_eq!(chinese.headers()["vary"], "Accept-Language");
+    let problem = assert_problem(chinese, StatusCode::NOT_FOUND).await;
+    assert_eq!(problem["type"], "urn:problem:portfolio-registry:not-found");
+    assert_eq!(problem["title"], "不存在");
+    assert_eq!(problem["detail"], "项目不存在");
+    let invalid = ask("/api/v1/projects?limit=0".to_owned(), Some("zh")).await;
+    let problem = assert_problem(invalid, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!(problem["title"], "输入有误");
+    assert_eq!(problem["errors"][0]["field"], "limit");
+    assert_eq!(problem["errors"][0]["message"], "须为 1 到 200 的整数");
+    for language in [None, Some("en-US,zh;q=0.5")] {
+        let english = ask(missing.clone(), language).await;
+        let problem = assert_problem(english, StatusCode::NOT_FOUND).await;
+        assert_eq!(problem["title"], "Not found");
+    }
+}
+
+on_both_backends!(problems_are_in_chinese_when_the_client_prefers_it);
