@@ -26,7 +26,8 @@ const FIELD = {
 };
 for (const [key, label] of Object.entries(SOURCE)) FIELD[`investment.${key}`] = `${label}（元）`;
 
-const state = { user: null, csrf: null, plan: null, summary: null };
+// `nextFlash`: a message for the page the next navigation shows.
+const state = { user: null, csrf: null, plan: null, summary: null, nextFlash: null };
 
 // ---- DOM -------------------------------------------------------------------------------
 
@@ -212,6 +213,7 @@ const can = {
     return ['finance', 'plan_office'].includes(state.user.role)
       && report.status === 'submitted' && report.submitted_by !== state.user.id;
   },
+  register() { return ['department', 'platform_company', 'plan_office'].includes(state.user.role); },
   audit() { return ['finance', 'plan_office'].includes(state.user.role); },
   reviewQueue() { return ['finance', 'plan_office'].includes(state.user.role); },
   administer() { return state.user.role === 'plan_office'; },
@@ -255,6 +257,7 @@ function renderChrome() {
 const ROUTES = [
   [/^#?\/?$/, dashboard],
   [/^#\/projects$/, projectList],
+  [/^#\/projects\/new$/, newProjectPage],
   [/^#\/projects\/([0-9a-f-]{36})$/, projectPage],
   [/^#\/reviews$/, reviewQueuePage],
   [/^#\/users$/, usersPage],
@@ -293,7 +296,11 @@ async function start() {
   await route();
 }
 
-window.addEventListener('hashchange', () => { flash(''); route(); });
+window.addEventListener('hashchange', () => {
+  flash(state.nextFlash || '');
+  state.nextFlash = null;
+  route();
+});
 window.addEventListener('DOMContentLoaded', async () => {
   try {
     const session = (await api('GET', '/console/session', undefined, { signingIn: true })).data;
@@ -437,6 +444,7 @@ async function projectList(params) {
     form,
     h('div', { class: 'actions' },
       h('span', { class: 'muted' }, `本页 ${page.items.length} 个项目`),
+      can.register() ? h('a', { href: '#/projects/new' }, '登记新项目') : null,
       params.get('cursor') ? h('a', { href: '#/projects?' + new URLSearchParams([...params].filter(([k]) => k !== 'cursor')) }, '回到第一页') : null,
       page.next_cursor ? h('a', { href: `#/projects?${next}` }, '下一页') : null,
       h('a', { href: `/api/v1/projects/export?format=xlsx&unit=wan&${exportQuery}` }, '导出 Excel（万元）'),
@@ -507,6 +515,53 @@ async function projectPage(params, id) {
         e.actor.kind === 'system' ? '系统' : `${ROLE[e.actor.role] || e.actor.kind}`]))));
   }
   show(...sections);
+}
+
+/** Registering a project: a department registers projects it leads, a platform company
+ *  those it implements (naming their lead department), the plan office any. */
+async function newProjectPage() {
+  const plan = state.plan;
+  const summary = state.summary || await get(`/api/v1/plans/${encodeURIComponent(plan.code)}/summary`);
+  state.summary = summary;
+  const role = state.user.role;
+  const departments = role === 'plan_office'
+    ? (await get('/api/v1/organizations')).filter((o) => o.kind === 'department' && o.active).map((o) => [o.id, o.name])
+    : summary.by_department.filter((d) => d.organization).map((d) => [d.organization, d.name]);
+  const text = (name, attrs = {}) => h('label', {}, FIELD[name], h(name === 'description' ? 'textarea' : 'input', { name, ...attrs }));
+  const form = h('form', { onsubmit: async (event) => {
+    event.preventDefault();
+    const data = new FormData(form);
+    const body = { plan: plan.code };
+    for (const [name, value] of data) {
+      const trimmed = String(value).trim();
+      if (!trimmed) continue;
+      if (name === 'investment.total') body.investment = { total: trimmed };
+      else if (name.endsWith('_year') && /^\d+$/.test(trimmed)) body[name] = Number(trimmed);
+      else body[name] = trimmed;
+    }
+    if (role === 'department') body.lead_department = state.user.organization_id;
+    if (role === 'platform_company') body.implementing_org = state.user.organization_id;
+    try {
+      const created = (await api('POST', '/api/v1/projects', body)).data;
+      state.summary = null;
+      state.nextFlash = `已登记 ${created.code} ${created.name}。`;
+      location.hash = `#/projects/${created.id}`;
+    } catch (error) {
+      showProblem(error, form);
+    }
+  } },
+  h('div', { class: 'form-grid' },
+    h('label', {}, FIELD.category, h('select', { name: 'category', required: true },
+      summary.by_category.map((c) => h('option', { value: c.category }, c.name_zh)))),
+    text('name', { required: true, maxlength: 200 }),
+    role === 'department' ? null : h('label', {}, FIELD.lead_department,
+      h('select', { name: 'lead_department', required: true }, departments.map(([id, name]) => h('option', { value: id }, name)))),
+    text('location'), text('scale'),
+    text('start_year', { inputmode: 'numeric' }), text('end_year', { inputmode: 'numeric' }),
+    text('investment.total', { inputmode: 'decimal', placeholder: '例如 1500000.00' }),
+    text('description')),
+  h('div', { class: 'actions' }, h('button', { type: 'submit' }, '登记')));
+  show(h('h1', {}, '登记新项目'), h('section', { class: 'card' }, form));
 }
 
 let organizationCache = null;

@@ -304,6 +304,45 @@ async fn a_department_edits_moves_to_construction_and_reports(backend: Backend) 
     assert_eq!(reports[0]["investment_completed"], "300000.00");
 }
 
+/// A department registers a project (its own lead department), after a mistake that is
+/// explained in Chinese beside the field.
+async fn a_department_registers_a_project_it_leads(backend: Backend) {
+    let app = spawn_app(backend).await;
+    department_with_project(&app).await;
+    let Some(browser) = browser(&app).await else {
+        return;
+    };
+    browser.sign_in("eco", PASSWORD).await;
+    browser.click("a[href='#/projects']").await;
+    browser.click("a[href='#/projects/new']").await;
+    browser.choose("select[name=category]", "low_carbon").await;
+    browser
+        .fill("input[name=name]", "双江街道屋顶分布式光伏")
+        .await;
+    browser
+        .fill("input[name='investment.total']", "8000000.005")
+        .await;
+    browser.press("登记").await;
+    browser.wait_for_text("最多两位小数").await;
+    browser
+        .fill("input[name='investment.total']", "8000000.00")
+        .await;
+    browser.press("登记").await;
+    browser.wait_for_text("已登记").await;
+    browser.wait_for_text("800 万元").await;
+    let registered = app.project_named("双江街道屋顶分布式光伏").await;
+    assert_eq!(registered["status"], "reserve");
+    assert_eq!(registered["category"], "low_carbon");
+    assert_eq!(registered["investment"]["total"], "8000000.00");
+    let (_, me) = app
+        .get_json(&format!(
+            "/api/v1/organizations/{}",
+            registered["lead_department"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(me["name"], "县生态环境局");
+}
+
 /// Finance accepts one report and returns another with a note; never its own.
 async fn finance_accepts_one_report_and_returns_another(backend: Backend) {
     let name = format!("finance-review-{}", backend_name(&backend));
@@ -475,6 +514,7 @@ fn backend_name(backend: &Backend) -> &'static str {
 }
 
 on_both_backends!(
+    a_department_registers_a_project_it_leads,
     a_department_edits_moves_to_construction_and_reports,
     finance_accepts_one_report_and_returns_another,
     a_stale_edit_shows_what_changed_and_keeps_both_changes,
