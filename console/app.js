@@ -14,6 +14,11 @@ const SOURCE = {
   social_capital: '社会资本', financial: '金融机构', other: '其他',
 };
 const REPORT_STATUS = { submitted: '待审核', accepted: '已通过', returned: '已退回' };
+const ACTION = {
+  'project.create': '登记项目', 'project.update': '修改项目', 'project.transition': '变更状态',
+  'project.figures': '更新完成投资与进度', 'report.create': '提交报告', 'report.update': '更正报告',
+  'report.review': '审核报告',
+};
 const SORTS = { code: '编号', name: '名称', '-updated_at': '最近更新', '-total_investment': '总投资（高→低）' };
 const FIELD = {
   name: '项目名称', description: '建设内容', location: '建设地点', scale: '建设规模', start_year: '开工年份',
@@ -27,7 +32,7 @@ const FIELD = {
 for (const [key, label] of Object.entries(SOURCE)) FIELD[`investment.${key}`] = `${label}（元）`;
 
 // `nextFlash`: a message for the page the next navigation shows.
-const state = { user: null, csrf: null, plan: null, summary: null, nextFlash: null };
+const state = { user: null, csrf: null, plans: [], plan: null, summary: null, nextFlash: null };
 
 // ---- DOM -------------------------------------------------------------------------------
 
@@ -274,7 +279,10 @@ async function route() {
     const match = path.match(pattern);
     if (match) {
       try {
+        const started = performance.now();
         await page(new URLSearchParams(query), ...match.slice(1));
+        // Read by the benchmark (bench/console.sh): how long each page took to show.
+        performance.measure(`page ${path || '#/'}`, { start: started });
       } catch (error) {
         showProblem(error);
       }
@@ -286,8 +294,9 @@ async function route() {
 
 async function start() {
   try {
-    const plans = await get('/api/v1/plans');
-    [state.plan] = plans;
+    state.plans = await get('/api/v1/plans');
+    const chosen = sessionStorage.getItem('plan');
+    state.plan = state.plans.find((p) => p.code === chosen) || state.plans[0];
   } catch (error) {
     showProblem(error);
     return;
@@ -345,7 +354,16 @@ async function dashboard() {
   const sourceChart = h('div', { class: 'chart', role: 'img', 'aria-label': '按资金来源的已落实资金' });
   const departmentChart = h('div', { class: 'chart', role: 'img', 'aria-label': '按牵头部门的项目数与总投资' });
   const departments = summary.by_department.map((d) => ({ ...d, label: d.name || '未指定牵头部门' }));
+  const choosePlan = state.plans.length > 1 ? h('label', {}, '规划',
+    h('select', { name: 'plan', onchange: (event) => {
+      state.plan = state.plans.find((p) => p.code === event.target.value);
+      sessionStorage.setItem('plan', state.plan.code);
+      state.summary = null;
+      organizationCache = null;
+      route();
+    } }, state.plans.map((p) => h('option', { value: p.code, selected: p.code === plan.code }, p.title)))) : null;
   show(
+    choosePlan,
     h('h1', {}, plan.title),
     h('div', { class: 'figures' },
       figure('规划项目', `${summary.plan.planned_project_count} 个`),
@@ -511,7 +529,7 @@ async function projectPage(params, id) {
   sections.push(reportsSection(project, reports));
   if (history) {
     sections.push(h('section', { class: 'card' }, h('h2', {}, '审计记录'),
-      table([['时间'], ['操作'], ['操作者']], history.items.map((e) => [when(e.at || e.created_at), e.action,
+      table([['时间'], ['操作'], ['操作者']], history.items.map((e) => [when(e.at), ACTION[e.action] || e.action,
         e.actor.kind === 'system' ? '系统' : `${ROLE[e.actor.role] || e.actor.kind}`]))));
   }
   show(...sections);

@@ -45,6 +45,11 @@ impl Drop for Browser {
 /// A browser on `app`, or `None` (the test is skipped) where none is installed and none
 /// is required.
 async fn browser(app: &TestApp) -> Option<Browser> {
+    browser_at(&app.address).await
+}
+
+/// Chromium under a chromedriver of its own, with no page open yet.
+async fn start_browser() -> Option<Browser> {
     if !std::path::Path::new(CHROMEDRIVER).exists() {
         let required =
             std::env::var("CONSOLE_BROWSER_TESTS").is_ok_and(|value| value == "required");
@@ -94,7 +99,7 @@ async fn browser(app: &TestApp) -> Option<Browser> {
     Some(Browser {
         client,
         driver,
-        base: app.address.clone(),
+        base: String::new(),
     })
 }
 
@@ -504,6 +509,65 @@ async fn names_with_markup_are_shown_as_text(backend: Backend) {
             .await,
         json!(0)
     );
+}
+
+/// The console at scale, for `bench/console.sh` (not a test: it measures, and prints): a
+/// cold first load of the page (bytes transferred, time to DOMContentLoaded), then how
+/// long the dashboard and the list of the plan `CONSOLE_BENCH_PLAN` take to show, against
+/// the service at `CONSOLE_BENCH_URL`.
+#[tokio::test]
+#[ignore = "a benchmark: run by bench/console.sh"]
+async fn console_at_scale() {
+    let base = std::env::var("CONSOLE_BENCH_URL").expect("CONSOLE_BENCH_URL");
+    let plan = std::env::var("CONSOLE_BENCH_PLAN").expect("CONSOLE_BENCH_PLAN");
+    let password = std::env::var("ADMIN_PASSWORD").expect("ADMIN_PASSWORD");
+    let runs: usize = std::env::var("CONSOLE_BENCH_RUNS").map_or(5, |n| n.parse().unwrap());
+    for run in 1..=runs {
+        let browser = browser_at(&base).await.expect("chromedriver");
+        browser.open("").await;
+        browser.wait_for("input[name=username]").await;
+        let first_load = browser
+            .run(
+                "const nav = performance.getEntriesByType('navigation')[0]; \
+                 const resources = performance.getEntriesByType('resource'); \
+                 return {dom_content_loaded_ms: nav.domContentLoadedEventEnd, \
+                         transferred_bytes: nav.transferSize + resources.reduce((sum, r) => sum + r.transferSize, 0), \
+                         resources: resources.length + 1};",
+            )
+            .await;
+        browser
+            .run(&format!(
+                "sessionStorage.setItem('plan', {plan:?}); return null;"
+            ))
+            .await;
+        browser.fill("input[name=username]", "admin").await;
+        browser.fill("input[name=password]", &password).await;
+        browser.click("form button[type=submit]").await;
+        browser.wait_for("canvas").await;
+        browser.wait_for_text("按牵头部门").await;
+        // The synthetic plan is the one shown.
+        let title = browser.wait_for("main h1").await.text().await.unwrap();
+        assert!(title.starts_with("合成"), "{title}");
+        browser.open("#/projects?sort=-updated_at").await;
+        browser.wait_for_text("本页 50 个项目").await;
+        let pages = browser
+            .run(
+                "return Object.fromEntries(performance.getEntriesByType('measure') \
+                 .map((m) => [m.name, Math.round(m.duration)]));",
+            )
+            .await;
+        println!(
+            "{}",
+            json!({"run": run, "first_load": first_load, "pages_ms": pages})
+        );
+    }
+}
+
+/// A browser on a service already running at `base`.
+async fn browser_at(base: &str) -> Option<Browser> {
+    let mut browser = start_browser().await?;
+    browser.base = base.to_owned();
+    Some(browser)
 }
 
 fn backend_name(backend: &Backend) -> &'static str {

@@ -162,6 +162,23 @@ const EXACT: &[(&str, &str)] = &[
         "生命周期中没有这种状态变更",
     ),
     (
+        "the planned total investment must be set first",
+        "须先填写计划总投资",
+    ),
+    (
+        "construction needs a start year",
+        "转为在建须先填写开工年份",
+    ),
+    ("completion needs an end year", "转为建成须先填写完工年份"),
+    (
+        "completion needs accepted progress reports with completed investment above zero",
+        "转为建成须有已通过的进度报告且累计完成投资大于零",
+    ),
+    (
+        "this move needs a note saying why",
+        "这次状态变更须填写说明",
+    ),
+    (
         "a plan office user cannot deactivate or demote itself",
         "规划办公室用户不能停用或降级自己",
     ),
@@ -277,5 +294,25 @@ mod tests {
         );
         assert_eq!(zh("2025-06 is reported already"), "该期间已经填报过");
         assert_eq!(zh("something new"), "something new");
+    }
+
+    /// An unmet precondition of a move is explained in Chinese (the console shows it).
+    #[test]
+    fn every_lifecycle_precondition_reads_in_chinese() {
+        use crate::domain::{
+            ProjectStatus::*,
+            lifecycle::{self, Facts, Move},
+        };
+        let moves = [
+            (Reserve, Preparation, Move::Forward),
+            (Preparation, Construction, Move::Forward),
+            (Construction, Completed, Move::Forward),
+            (Construction, Withdrawn, Move::Withdrawal),
+        ];
+        for (from, to, kind) in moves {
+            for error in lifecycle::missing(from, to, kind, Facts::default(), None) {
+                assert_ne!(zh(&error.message), error.message);
+            }
+        }
     }
 }
