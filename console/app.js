@@ -436,7 +436,12 @@ async function projectList(params) {
   for (const name of ['category', 'status', 'lead_department', 'q', 'sort', 'cursor']) {
     if (params.get(name)) query.set(name, params.get(name));
   }
-  const page = await get(`/api/v1/projects?${query}`);
+  const countQuery = new URLSearchParams(query);
+  for (const name of ['limit', 'cursor', 'sort']) countQuery.delete(name);
+  const [page, counted] = await Promise.all([
+    get(`/api/v1/projects?${query}`),
+    get(`/api/v1/projects/count?${countQuery}`),
+  ]);
   const select = (name, label, options) => h('label', {}, label,
     h('select', { name }, h('option', { value: '' }, '全部'),
       options.map(([value, text]) => h('option', { value, selected: params.get(name) === value }, text))));
@@ -461,7 +466,7 @@ async function projectList(params) {
     h('h1', {}, '项目库'),
     form,
     h('div', { class: 'actions' },
-      h('span', { class: 'muted' }, `本页 ${page.items.length} 个项目`),
+      h('span', { class: 'muted' }, `共 ${counted.count} 个项目，本页 ${page.items.length} 个`),
       can.register() ? h('a', { href: '#/projects/new' }, '登记新项目') : null,
       params.get('cursor') ? h('a', { href: '#/projects?' + new URLSearchParams([...params].filter(([k]) => k !== 'cursor')) }, '回到第一页') : null,
       page.next_cursor ? h('a', { href: `#/projects?${next}` }, '下一页') : null,

@@ -42,6 +42,7 @@ use crate::{domain, error, routes};
         routes::plans::categories,
         routes::plans::summary,
         routes::projects::list,
+        routes::projects::count,
         routes::projects::create,
         routes::projects::get,
         routes::projects::update,

@@ -275,6 +275,7 @@ async fn a_department_edits_moves_to_construction_and_reports(backend: Backend) 
     browser.wait_for_text("159 个").await;
     browser.screenshot(&format!("{name}-dashboard")).await;
     browser.open(&format!("#/projects?q={code}")).await;
+    browser.wait_for_text("共 1 个项目").await;
     browser.click(&format!("a[href='#/projects/{id}']")).await;
     browser.wait_for_text("编辑").await;
     browser
@@ -549,7 +550,7 @@ async fn console_at_scale() {
         let title = browser.wait_for("main h1").await.text().await.unwrap();
         assert!(title.starts_with("合成"), "{title}");
         browser.open("#/projects?sort=-updated_at").await;
-        browser.wait_for_text("本页 50 个项目").await;
+        browser.wait_for_text("本页 50 个").await;
         let pages = browser
             .run(
                 "return Object.fromEntries(performance.getEntriesByType('measure') \

@@ -53,6 +53,16 @@ pub fn list(
     .map_err(Error::Validation)
 }
 
+/// How many projects a list's filter matches (whoever may read the list).
+pub fn count(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    filter: &ProjectFilter,
+) -> Result<i64, Error> {
+    policy::read_catalogue(caller)?;
+    projects::count(conn, filter)?.map_err(Error::Validation)
+}
+
 /// The project, or a 404.
 pub fn find(conn: &mut DbConnection, caller: &Caller, id: ProjectId) -> Result<Project, Error> {
     policy::read_catalogue(caller)?;

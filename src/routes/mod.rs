@@ -88,6 +88,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         endpoint(M::POST, "/api/v1/projects", projects::create),
         // Before `/projects/{id}`, which would take `export` for an id.
         endpoint(M::GET, "/api/v1/projects/export", sheets::export),
+        endpoint(M::GET, "/api/v1/projects/count", projects::count),
         endpoint(M::GET, "/api/v1/projects/{id}", projects::get),
         endpoint(M::PATCH, "/api/v1/projects/{id}", projects::update),
         endpoint(

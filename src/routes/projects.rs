@@ -28,6 +28,39 @@ pub struct ProjectPage {
     pub next_cursor: Option<String>,
 }
 
+/// The list's filters as the contract describes them: one description for the list, its
+/// count and the export. (Only the contract reads this type; `parse_list_query` reads the
+/// query string itself, to name every wrong parameter at once.)
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct FilterParams {
+    /// plan code
+    #[param(min_length = 1, example = "yunyang-eco-2021-2025")]
+    plan: Option<String>,
+    /// category code
+    #[param(min_length = 1, example = "low_carbon")]
+    category: Option<String>,
+    /// lifecycle status; repeat for several
+    #[param(explode)]
+    status: Option<Vec<ProjectStatus>>,
+    /// lead department's organization id, or `none` for projects without one
+    #[param(
+        pattern = r"^(none|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$"
+    )]
+    lead_department: Option<String>,
+    /// implementing organization's id, or `none` for projects without one
+    #[param(
+        pattern = r"^(none|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$"
+    )]
+    implementing_org: Option<String>,
+    /// literal substring of name, code or location (case-insensitive for Latin letters)
+    #[param(min_length = 1, max_length = 200)]
+    q: Option<String>,
+    /// RFC 3339, inclusive
+    updated_since: Option<chrono::DateTime<chrono::Utc>>,
+}
+
 /// Parses the list's query string, naming every parameter that is wrong. Unknown
 /// parameters are refused too, so that a misspelt filter never silently lists everything.
 pub fn parse_list_query(text: &str) -> Result<ListQuery, Error> {
@@ -77,19 +110,7 @@ pub fn parse_list_query(text: &str) -> Result<ListQuery, Error> {
 /// Lists projects, filtered and sorted, one page at a time.
 #[utoipa::path(get, path = "/api/v1/projects", operation_id = "projects_list", tag = "projects",
     params(
-        ("plan" = Option<String>, Query, min_length = 1, description = "plan code", example = "yunyang-eco-2021-2025"),
-        ("category" = Option<String>, Query, min_length = 1, description = "category code", example = "low_carbon"),
-        ("status" = Option<Vec<crate::domain::ProjectStatus>>, Query, explode = true,
-            description = "lifecycle status; repeat for several"),
-        ("lead_department" = Option<String>, Query,
-            pattern = r"^(none|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$",
-            description = "lead department's organization id, or `none` for projects without one"),
-        ("implementing_org" = Option<String>, Query,
-            pattern = r"^(none|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$",
-            description = "implementing organization's id, or `none` for projects without one"),
-        ("q" = Option<String>, Query, min_length = 1, max_length = 200,
-            description = "literal substring of name, code or location (case-insensitive for Latin letters)"),
-        ("updated_since" = Option<DateTime<Utc>>, Query, description = "RFC 3339, inclusive"),
+        FilterParams,
         ("sort" = Option<String>, Query, pattern = r"^-?(code|name|updated_at|total_investment)$",
             description = "`code` (default), `name`, `updated_at` or `total_investment`; prefix `-` for descending"),
         ("limit" = Option<u32>, Query, minimum = 1, maximum = 200, description = "page size, default 50"),
@@ -113,6 +134,33 @@ pub async fn list(
         items: page.items,
         next_cursor: page.next_cursor.map(|cursor| cursor.encode()),
     }))
+}
+
+/// How many projects the list's filters match (`sort`, `limit` and `cursor` are taken and
+/// change nothing).
+#[utoipa::path(get, path = "/api/v1/projects/count", operation_id = "projects_count", tag = "projects",
+    params(FilterParams),
+    responses(
+        (status = 200, description = "the number of matching projects", body = ProjectCount),
+        (status = 422, description = "a parameter is invalid", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("api_key" = [])))]
+pub async fn count(
+    db: web::Data<Database>,
+    caller: Caller,
+    request: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    let query = parse_list_query(request.query_string())?;
+    let count = db
+        .run(move |conn| projects::count(conn, &caller, &query.filter))
+        .await?;
+    Ok(HttpResponse::Ok().json(ProjectCount { count }))
+}
+
+/// How many projects match.
+#[derive(Serialize, ToSchema)]
+pub struct ProjectCount {
+    pub count: i64,
 }
 
 /// One project, with its version as `ETag`.

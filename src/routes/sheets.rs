@@ -111,15 +111,7 @@ fn parse_export_query(text: &str) -> Result<(Format, Unit, ListQuery), Error> {
     params(
         ("format" = Option<String>, Query, pattern = "^(xlsx|csv)$", description = "`xlsx` (default: the ledger and the plan's summary) or `csv` (UTF-8 with a byte-order mark)"),
         ("unit" = Option<String>, Query, pattern = "^(yuan|wan)$", description = "amounts in `yuan` (default) or `wan` (万元, exact to six decimals)"),
-        ("plan" = Option<String>, Query, min_length = 1, description = "plan code"),
-        ("category" = Option<String>, Query, min_length = 1, description = "category code"),
-        ("status" = Option<Vec<crate::domain::ProjectStatus>>, Query, explode = true, description = "lifecycle status; repeat for several"),
-        ("lead_department" = Option<String>, Query,
-            pattern = r"^(none|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$"),
-        ("implementing_org" = Option<String>, Query,
-            pattern = r"^(none|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$"),
-        ("q" = Option<String>, Query, min_length = 1, max_length = 200),
-        ("updated_since" = Option<chrono::DateTime<chrono::Utc>>, Query),
+        super::projects::FilterParams,
         ("sort" = Option<String>, Query, pattern = r"^-?(code|name|updated_at|total_investment)$"),
     ),
     responses(

@@ -166,6 +166,28 @@ async fn filters_combine_category_and_repeated_status(backend: Backend) {
     assert!(app.all_pages("status=completed").await.is_empty());
 }
 
+/// The count answers how many projects the same filters list, whatever the page size.
+async fn the_count_matches_the_list_for_the_same_filters(backend: Backend) {
+    let app = spawn_app(backend).await;
+    for filters in [
+        "",
+        "category=low_carbon&status=reserve",
+        "status=reserve&status=construction",
+        "lead_department=none&q=%E5%85%89%E4%BC%8F",
+        "plan=yunyang-eco-2021-2025&status=completed",
+    ] {
+        let listed = app.all_pages(&format!("{filters}&limit=200")).await.len();
+        let (status, counted) = app
+            .get_json(&format!("/api/v1/projects/count?{filters}"))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{filters}: {counted}");
+        assert_eq!(counted["count"], listed, "{filters}");
+    }
+    let (status, problem) = app.get_json("/api/v1/projects/count?categroy=x").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(problem["errors"][0]["field"], "categroy");
+}
+
 async fn unassigned_projects_are_found_with_lead_department_none(backend: Backend) {
     let app = spawn_app(backend).await;
     assert_eq!(
@@ -286,6 +308,7 @@ async fn a_cursor_only_continues_the_sort_it_came_from(backend: Backend) {
 }
 
 on_both_backends!(
+    the_count_matches_the_list_for_the_same_filters,
     one_project_is_read_with_its_version_as_a_strong_etag,
     an_unknown_or_malformed_project_id_is_404,
     the_list_defaults_to_50_projects_by_code,
