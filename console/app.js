@@ -32,7 +32,7 @@ const FIELD = {
 for (const [key, label] of Object.entries(SOURCE)) FIELD[`investment.${key}`] = `${label}（元）`;
 
 // `nextFlash`: a message for the page the next navigation shows.
-const state = { user: null, csrf: null, plans: [], plan: null, summary: null, nextFlash: null };
+const state = { user: null, csrf: null, plans: [], plan: null, summary: null, nextFlash: null, navigations: 0 };
 
 // ---- DOM -------------------------------------------------------------------------------
 
@@ -280,7 +280,15 @@ async function route() {
     if (match) {
       try {
         const started = performance.now();
-        await page(new URLSearchParams(query), ...match.slice(1));
+        // A page shows only while it is the latest navigation: a slow page finishing after
+        // the user moved on must not cover the newer one.
+        const serial = ++state.navigations;
+        const view = (...content) => {
+          if (serial !== state.navigations) return false;
+          show(...content);
+          return true;
+        };
+        await page(view, new URLSearchParams(query), ...match.slice(1));
         // Read by the benchmark (bench/console.sh): how long each page took to show.
         performance.measure(`page ${path || '#/'}`, { start: started });
       } catch (error) {
@@ -344,7 +352,7 @@ function chart(element, option, onClick) {
   new ResizeObserver(() => instance.resize()).observe(element);
 }
 
-async function dashboard() {
+async function dashboard(view) {
   const plan = state.plan;
   const summary = await get(`/api/v1/plans/${encodeURIComponent(plan.code)}/summary`);
   state.summary = summary;
@@ -362,7 +370,7 @@ async function dashboard() {
       organizationCache = null;
       route();
     } }, state.plans.map((p) => h('option', { value: p.code, selected: p.code === plan.code }, p.title)))) : null;
-  show(
+  const shown = view(
     choosePlan,
     h('h1', {}, plan.title),
     h('div', { class: 'figures' },
@@ -391,6 +399,7 @@ async function dashboard() {
             d.organization ? h('a', { href: `#/projects?lead_department=${d.organization}` }, d.label) : d.label,
             d.projects, wan(d.total), wan(d.gap)])))),
   );
+  if (!shown) return;
   chart(categoryChart, {
     tooltip: { trigger: 'axis' },
     legend: { data: ['规划', '已登记'] },
@@ -428,12 +437,12 @@ async function dashboard() {
 
 // ---- Project list ----------------------------------------------------------------------
 
-async function projectList(params) {
+async function projectList(view, params) {
   const plan = state.plan;
   const summary = state.summary || await get(`/api/v1/plans/${encodeURIComponent(plan.code)}/summary`);
   state.summary = summary;
   const query = new URLSearchParams({ plan: plan.code, limit: '50' });
-  for (const name of ['category', 'status', 'lead_department', 'q', 'sort', 'cursor']) {
+  for (const name of ['category', 'status', 'lead_department', 'year', 'q', 'sort', 'cursor']) {
     if (params.get(name)) query.set(name, params.get(name));
   }
   const countQuery = new URLSearchParams(query);
@@ -454,6 +463,10 @@ async function projectList(params) {
   select('category', '类别', summary.by_category.map((c) => [c.category, c.name_zh])),
   select('status', '状态', Object.entries(STATUS)),
   select('lead_department', '牵头部门', summary.by_department.filter((d) => d.organization).map((d) => [d.organization, d.name])),
+  select('year', '年份（建设期内）', Array.from({ length: plan.end_year - plan.start_year + 1 }, (_, i) => {
+    const year = String(plan.start_year + i);
+    return [year, `${year}年`];
+  })),
   h('label', {}, '关键词（名称、编号、地点）', h('input', { name: 'q', value: params.get('q') || '', type: 'search' })),
   h('label', {}, '排序', h('select', { name: 'sort' }, Object.entries(SORTS).map(([value, text]) => h('option', { value, selected: (params.get('sort') || 'code') === value }, text)))),
   h('button', { type: 'submit' }, '筛选'));
@@ -462,7 +475,7 @@ async function projectList(params) {
   exportQuery.delete('cursor');
   const next = new URLSearchParams(params);
   if (page.next_cursor) next.set('cursor', page.next_cursor);
-  show(
+  view(
     h('h1', {}, '项目库'),
     form,
     h('div', { class: 'actions' },
@@ -495,7 +508,7 @@ function shown(project, field) {
   return field.startsWith('investment.') ? yuan(value) : String(value);
 }
 
-async function projectPage(params, id) {
+async function projectPage(view, params, id) {
   const loaded = await api('GET', `/api/v1/projects/${id}`);
   const project = loaded.data;
   const [transitions, reports] = await Promise.all([
@@ -537,12 +550,12 @@ async function projectPage(params, id) {
       table([['时间'], ['操作'], ['操作者']], history.items.map((e) => [when(e.at), ACTION[e.action] || e.action,
         e.actor.kind === 'system' ? '系统' : `${ROLE[e.actor.role] || e.actor.kind}`]))));
   }
-  show(...sections);
+  view(...sections);
 }
 
 /** Registering a project: a department registers projects it leads, a platform company
  *  those it implements (naming their lead department), the plan office any. */
-async function newProjectPage() {
+async function newProjectPage(view) {
   const plan = state.plan;
   const summary = state.summary || await get(`/api/v1/plans/${encodeURIComponent(plan.code)}/summary`);
   state.summary = summary;
@@ -584,7 +597,7 @@ async function newProjectPage() {
     text('investment.total', { inputmode: 'decimal', placeholder: '例如 1500000.00' }),
     text('description')),
   h('div', { class: 'actions' }, h('button', { type: 'submit' }, '登记')));
-  show(h('h1', {}, '登记新项目'), h('section', { class: 'card' }, form));
+  view(h('h1', {}, '登记新项目'), h('section', { class: 'card' }, form));
 }
 
 let organizationCache = null;
@@ -792,9 +805,9 @@ function reviewForm(report) {
 
 // ---- Review queue (finance and the plan office) ----------------------------------------
 
-async function reviewQueuePage() {
+async function reviewQueuePage(view) {
   const waiting = await get('/api/v1/reports?limit=200');
-  show(
+  view(
     h('h1', {}, '待审核报告'),
     h('p', { class: 'muted' }, waiting.length
       ? `共 ${waiting.length} 份${waiting.length === 200 ? '（只列最早的 200 份）' : ''}，按提交时间从早到晚。`
@@ -821,7 +834,7 @@ async function reviewQueuePage() {
 
 // ---- Administration (plan office) ------------------------------------------------------
 
-async function usersPage() {
+async function usersPage(view) {
   const [users, organizations] = await Promise.all([get('/api/v1/users'), get('/api/v1/organizations')]);
   const orgName = new Map(organizations.map((o) => [o.id, o.name]));
   const form = h('form', { onsubmit: async (event) => {
@@ -851,14 +864,14 @@ async function usersPage() {
       showProblem(error);
     }
   } }, user.active ? '停用' : '启用');
-  show(h('h1', {}, '用户'),
+  view(h('h1', {}, '用户'),
     table([['用户名'], ['姓名'], ['角色'], ['所属单位'], ['状态'], ['']], users.map((u) => [
       u.username, u.display_name, ROLE[u.role], orgName.get(u.organization_id) || '', u.active ? '启用' : '停用',
       u.id === state.user.id ? '' : toggle(u)])),
     h('section', { class: 'card' }, h('h2', {}, '添加用户'), form));
 }
 
-async function organizationsPage() {
+async function organizationsPage(view) {
   const organizations = await get('/api/v1/organizations');
   const form = h('form', { onsubmit: async (event) => {
     event.preventDefault();
@@ -876,12 +889,12 @@ async function organizationsPage() {
     h('label', {}, '单位名称', h('input', { name: 'name', required: true })),
     h('label', {}, FIELD.kind, h('select', { name: 'kind' }, Object.entries(ORG_KIND).map(([v, t]) => h('option', { value: v }, t))))),
   h('div', { class: 'actions' }, h('button', { type: 'submit' }, '添加单位')));
-  show(h('h1', {}, '单位'),
+  view(h('h1', {}, '单位'),
     table([['名称'], ['类型'], ['状态']], organizations.map((o) => [o.name, ORG_KIND[o.kind], o.active ? '启用' : '停用'])),
     h('section', { class: 'card' }, h('h2', {}, '添加单位'), form));
 }
 
-async function apiKeysPage() {
+async function apiKeysPage(view) {
   const keys = await get('/api/v1/api-keys');
   const shownOnce = h('div');
   const form = h('form', { onsubmit: async (event) => {
@@ -906,12 +919,12 @@ async function apiKeysPage() {
       showProblem(error);
     }
   } }, '吊销');
-  show(h('h1', {}, '接口密钥'), shownOnce,
+  view(h('h1', {}, '接口密钥'), shownOnce,
     table([['用途'], ['创建时间'], ['状态'], ['']], keys.map((k) => [k.name, when(k.created_at), k.revoked_at ? `已吊销（${when(k.revoked_at)}）` : '有效', k.revoked_at ? '' : revoke(k)])),
     h('section', { class: 'card' }, h('h2', {}, '生成密钥'), form));
 }
 
-async function passwordPage() {
+async function passwordPage(view) {
   const form = h('form', { onsubmit: async (event) => {
     event.preventDefault();
     try {
@@ -926,5 +939,5 @@ async function passwordPage() {
   h('label', {}, FIELD.current_password, h('input', { name: 'current_password', type: 'password', required: true, autocomplete: 'current-password' })),
   h('label', {}, `${FIELD.new_password}（至少 12 个字符）`, h('input', { name: 'new_password', type: 'password', required: true, autocomplete: 'new-password' })),
   h('div', { class: 'actions' }, h('button', { type: 'submit' }, '修改密码')));
-  show(h('section', { class: 'login card' }, h('h1', {}, '修改密码'), form));
+  view(h('section', { class: 'login card' }, h('h1', {}, '修改密码'), form));
 }

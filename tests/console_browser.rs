@@ -14,6 +14,7 @@ mod helpers;
 
 use std::{
     net::TcpListener,
+    os::unix::process::CommandExt,
     path::PathBuf,
     process::{Child, Command, Stdio},
     time::{Duration, Instant},
@@ -36,8 +37,12 @@ struct Browser {
 }
 
 impl Drop for Browser {
+    /// Ends chromedriver and every Chromium process it started: they share its process
+    /// group. (Killing chromedriver alone leaves Chromium running, and a test run that
+    /// leaks a browser per test fills the machine's memory.)
     fn drop(&mut self) {
-        drop(self.driver.kill());
+        let group = format!("-{}", self.driver.id());
+        drop(Command::new("kill").args(["-KILL", "--", &group]).status());
         drop(self.driver.wait());
     }
 }
@@ -67,6 +72,7 @@ async fn start_browser() -> Option<Browser> {
         .port();
     let driver = Command::new(CHROMEDRIVER)
         .arg(format!("--port={port}"))
+        .process_group(0)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -77,7 +83,8 @@ async fn start_browser() -> Option<Browser> {
         json!({
             "binary": CHROMIUM,
             "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                     "--window-size=1280,1100", "--lang=zh-CN"],
+                     "--window-size=1280,1100", "--lang=zh-CN",
+                     "--disable-features=OptimizationGuideModelDownloading,OnDeviceModelService"],
         }),
     );
     let started = Instant::now();
@@ -274,6 +281,12 @@ async fn a_department_edits_moves_to_construction_and_reports(backend: Backend) 
     browser.wait_for_text("按类别：规划与登记").await;
     browser.wait_for_text("159 个").await;
     browser.screenshot(&format!("{name}-dashboard")).await;
+    browser.open(&format!("#/projects?q={code}")).await;
+    browser.wait_for_text("共 1 个项目").await;
+    // Not yet under way in any year: no start year.
+    browser.choose("select[name=year]", "2024").await;
+    browser.press("筛选").await;
+    browser.wait_for_text("共 0 个项目").await;
     browser.open(&format!("#/projects?q={code}")).await;
     browser.wait_for_text("共 1 个项目").await;
     browser.click(&format!("a[href='#/projects/{id}']")).await;

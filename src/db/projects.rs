@@ -323,6 +323,13 @@ macro_rules! filtered {
         if let Some(since) = filter.updated_since {
             query = query.filter(projects::updated_at.ge(since.naive_utc()));
         }
+        if let Some(year) = filter.year {
+            query = query.filter(
+                projects::start_year
+                    .le(year)
+                    .and(projects::end_year.is_null().or(projects::end_year.ge(year))),
+            );
+        }
         query
     }};
 }

@@ -18,6 +18,9 @@ pub struct ProjectFilter {
     pub implementing_org: Option<OrganizationFilter>,
     pub text: Option<SearchText>,
     pub updated_since: Option<DateTime<Utc>>,
+    /// Projects under way in this year: started in or before it and not finished before it
+    /// (an unknown end year is open); a project without a start year is in no year.
+    pub year: Option<i32>,
 }
 
 /// An organization filter: a given organization, or `none` for projects without one.

@@ -128,6 +128,14 @@ pub const MAX_DESCRIPTION_CHARS: usize = 10_000;
 const MAX_SHORT_TEXT_CHARS: usize = 200;
 const YEARS: std::ops::RangeInclusive<i32> = 1900..=2100;
 
+/// A year as the registry takes it (1900–2100), e.g. the list's `year` filter.
+pub fn parse_year(text: &str) -> Result<i32, &'static str> {
+    text.parse::<i32>()
+        .ok()
+        .filter(|year| YEARS.contains(year))
+        .ok_or("must be a year from 1900 to 2100")
+}
+
 /// Trims text; blank becomes `None`.
 pub fn optional_text(text: Option<String>) -> Option<String> {
     text.map(|text| text.trim().to_owned())

@@ -14,7 +14,7 @@ use crate::{
     domain::{
         Error, ProjectStatus,
         listing::{Cursor, SearchText},
-        project::{NewProject, Project, ProjectPatch},
+        project::{NewProject, Project, ProjectPatch, parse_year},
     },
     error::{AppError, Problem},
     ops::projects::{self, ListQuery},
@@ -59,12 +59,16 @@ pub struct FilterParams {
     q: Option<String>,
     /// RFC 3339, inclusive
     updated_since: Option<chrono::DateTime<chrono::Utc>>,
+    /// projects under way in this year: `start_year` at or before it and `end_year` (when
+    /// set) at or after it
+    #[param(minimum = 1900, maximum = 2100)]
+    year: Option<i32>,
 }
 
 /// Parses the list's query string, naming every parameter that is wrong. Unknown
 /// parameters are refused too, so that a misspelt filter never silently lists everything.
 pub fn parse_list_query(text: &str) -> Result<ListQuery, Error> {
-    const KNOWN: [&str; 10] = [
+    const KNOWN: [&str; 11] = [
         "plan",
         "category",
         "status",
@@ -72,6 +76,7 @@ pub fn parse_list_query(text: &str) -> Result<ListQuery, Error> {
         "implementing_org",
         "q",
         "updated_since",
+        "year",
         "sort",
         "limit",
         "cursor",
@@ -95,6 +100,7 @@ pub fn parse_list_query(text: &str) -> Result<ListQuery, Error> {
             "updated_since" => {
                 params.filter.updated_since = errors.take(&name, query::parse_rfc3339(&value))
             }
+            "year" => params.filter.year = errors.take(&name, parse_year(&value)),
             "sort" => params.sort = errors.take(&name, value.parse()).unwrap_or_default(),
             "limit" => params.limit = errors.take(&name, value.parse()).unwrap_or_default(),
             _ => cursor_text = Some(value),

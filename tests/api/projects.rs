@@ -188,6 +188,50 @@ async fn the_count_matches_the_list_for_the_same_filters(backend: Backend) {
     assert_eq!(problem["errors"][0]["field"], "categroy");
 }
 
+/// `year` lists the projects under way in that year: started then or before, and not
+/// finished before it (no end year: still under way); no start year: in no year.
+async fn year_lists_the_projects_under_way_in_it(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let spans = [
+        ("YY-ECO-001", Some(2021), Some(2023)),
+        ("YY-ECO-002", Some(2024), None),
+        ("YY-ECO-003", None, Some(2025)),
+    ];
+    for (code, start, end) in spans {
+        app.db
+            .run(move |conn| {
+                diesel::update(projects::table.filter(projects::code.eq(code)))
+                    .set((projects::start_year.eq(start), projects::end_year.eq(end)))
+                    .execute(conn)
+                    .map_err(StorageError::from)
+            })
+            .await
+            .unwrap();
+    }
+    for (year, expected) in [
+        (2021, vec!["YY-ECO-001"]),
+        (2023, vec!["YY-ECO-001"]),
+        (2024, vec!["YY-ECO-002"]),
+        (2030, vec!["YY-ECO-002"]),
+        (2020, vec![]),
+    ] {
+        let listed: Vec<String> = app
+            .all_pages(&format!("year={year}"))
+            .await
+            .iter()
+            .map(|p| p["code"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(listed, expected, "{year}");
+        let (_, counted) = app
+            .get_json(&format!("/api/v1/projects/count?year={year}"))
+            .await;
+        assert_eq!(counted["count"], expected.len(), "{year}");
+    }
+    let (status, problem) = app.get_json("/api/v1/projects?year=1800").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(problem["errors"][0]["field"], "year");
+}
+
 async fn unassigned_projects_are_found_with_lead_department_none(backend: Backend) {
     let app = spawn_app(backend).await;
     assert_eq!(
@@ -309,6 +353,7 @@ async fn a_cursor_only_continues_the_sort_it_came_from(backend: Backend) {
 
 on_both_backends!(
     the_count_matches_the_list_for_the_same_filters,
+    year_lists_the_projects_under_way_in_it,
     one_project_is_read_with_its_version_as_a_strong_etag,
     an_unknown_or_malformed_project_id_is_404,
     the_list_defaults_to_50_projects_by_code,
