@@ -642,7 +642,7 @@ function editSection(project, etag) {
       await route();
       flash('已保存。');
     } catch (error) {
-      if (error.status === 412) await stale(form, notice, patch, (fresh, tag) => { base = fresh; baseTag = tag; });
+      if (error.status === 412) await stale(project.id, form, notice, patch, (fresh, tag) => { base = fresh; baseTag = tag; });
       else showProblem(error, form);
     }
   } },
@@ -670,8 +670,7 @@ function changes(form, base) {
   return patch;
 }
 
-async function stale(form, notice, patch, rebase) {
-  const id = location.hash.split('/')[2];
+async function stale(id, form, notice, patch, rebase) {
   const fresh = await api('GET', `/api/v1/projects/${id}`);
   const mine = new Set(Object.keys(patch).flatMap((k) => (k === 'investment' ? Object.keys(patch.investment).map((s) => `investment.${s}`) : [k])));
   const changedSince = EDITABLE.filter((field) => {

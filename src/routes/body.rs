@@ -192,6 +192,17 @@ pub async fn body_deadline(
     mut request: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    // A request without a body (most of them: every GET) needs no timer.
+    let has_body = request
+        .headers()
+        .contains_key(actix_web::http::header::TRANSFER_ENCODING)
+        || request
+            .headers()
+            .get(actix_web::http::header::CONTENT_LENGTH)
+            .is_some_and(|length| length.as_bytes() != b"0");
+    if !has_body {
+        return next.call(request).await;
+    }
     let timeout = request
         .app_data::<web::Data<BodyTimeout>>()
         .map(|timeout| timeout.0)

@@ -4,11 +4,7 @@
 //! it reaches the same operations and the same authorization; there is no second set of
 //! rules. Why a plain script and not server-rendered pages or a bundler: README, "Console".
 
-use actix_web::{
-    HttpRequest, HttpResponse,
-    http::header::{self, HeaderValue},
-    web,
-};
+use actix_web::{HttpRequest, HttpResponse, http::header, web};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -151,9 +147,7 @@ async fn sign_out(
     Ok(HttpResponse::NoContent()
         .insert_header((
             header::SET_COOKIE,
-            HeaderValue::from_static(
-                "registry_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0",
-            ),
+            format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"),
         ))
         .finish())
 }
