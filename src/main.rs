@@ -100,6 +100,19 @@ enum Command {
         #[arg(long)]
         output: PathBuf,
     },
+    /// Sweep the reserve: withdraw (reason `expired`) every reserve project past its plan's
+    /// reserve validity, as the service does at start-up and daily; prints what left.
+    ReserveSweep {
+        /// Only this plan (default: every plan).
+        #[arg(long)]
+        plan: Option<String>,
+        /// Sweep as of this day, YYYY-MM-DD (default today; never earlier).
+        #[arg(long)]
+        as_of: Option<chrono::NaiveDate>,
+        /// List what would leave, and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Print the OpenAPI document (as committed in openapi/openapi.json).
     Openapi,
 }
@@ -340,6 +353,45 @@ async fn main() -> anyhow::Result<()> {
                 std::io::Write::flush(&mut out)
                     .with_context(|| format!("writing {}", output.display()))?;
                 println!("wrote {}", output.display());
+                Ok(())
+            })
+            .await?;
+        }
+        Command::ReserveSweep {
+            plan,
+            as_of,
+            dry_run,
+        } => {
+            blocking(move || {
+                let database = Database::connect(&settings.database_url, settings.pool)?;
+                let mut conn = database.connection()?;
+                let plans = match plan {
+                    Some(plan) => vec![plan],
+                    None => portfolio_registry::db::plans::list(&mut conn)?
+                        .into_iter()
+                        .map(|plan| plan.code)
+                        .collect(),
+                };
+                let caller = Caller::system();
+                for plan in plans {
+                    let outcome = conn
+                        .write_transaction(|conn| {
+                            ops::reserve::sweep(conn, &caller, &plan, as_of, dry_run)
+                        })
+                        .map_err(described)?;
+                    let verb = if dry_run { "would leave" } else { "left" };
+                    println!(
+                        "{plan}: {} {verb} the reserve as of {}",
+                        outcome.expired.len(),
+                        outcome.as_of
+                    );
+                    for expired in outcome.expired {
+                        println!(
+                            "  {} reserve since {}, expired {}",
+                            expired.code, expired.reserve_since, expired.reserve_expires
+                        );
+                    }
+                }
                 Ok(())
             })
             .await?;

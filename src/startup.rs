@@ -54,7 +54,8 @@ pub async fn prepare(settings: &Settings) -> anyhow::Result<AppState> {
             conn.run_migrations()?;
             let report = ops::seed::load(conn, &SeedSet::embedded()?)?;
             tracing::info!(?report, "plan seeds loaded");
-            ensure_first_admin(conn, settings.admin_password.as_deref())
+            ensure_first_admin(conn, settings.admin_password.as_deref())?;
+            sweep_reserve(conn)
         })?;
         drop(conn);
         let secret = jwt_secret(&settings)?;
@@ -86,6 +87,34 @@ pub async fn prepare(settings: &Settings) -> anyhow::Result<AppState> {
 pub struct Application {
     server: Server,
     port: u16,
+    database: Database,
+}
+
+/// How often a running service sweeps the reserve (it sweeps at start-up too).
+const RESERVE_SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+
+/// Withdraws every plan's expired reserve projects as of today, in one write transaction.
+fn sweep_reserve(conn: &mut crate::db::DbConnection) -> anyhow::Result<()> {
+    let withdrawn = conn
+        .write_transaction(ops::reserve::sweep_all)
+        .map_err(described)?;
+    tracing::info!(withdrawn, "reserve swept");
+    Ok(())
+}
+
+/// The daily reserve sweep of a running service. A failed sweep is logged and tried again
+/// the next day (each project's exit is its own conditional write; nothing is half done).
+async fn sweep_daily(database: Database) {
+    loop {
+        actix_web::rt::time::sleep(RESERVE_SWEEP_EVERY).await;
+        let swept = database.write(ops::reserve::sweep_all).await;
+        match swept {
+            Ok(withdrawn) => tracing::info!(withdrawn, "reserve swept"),
+            Err(error) => {
+                tracing::error!(error = %crate::logged::Logged::error(&error.to_string()), "the reserve sweep failed")
+            }
+        }
+    }
 }
 
 impl Application {
@@ -99,6 +128,7 @@ impl Application {
 
     pub fn with_listener(state: AppState, listener: TcpListener) -> anyhow::Result<Self> {
         let port = listener.local_addr()?.port();
+        let sweeper = state.database.clone();
         // Database work runs on each worker's blocking threads: threads beyond the pooled
         // connections would only wait for one, each holding a stack and a malloc arena.
         let workers = std::thread::available_parallelism().map_or(1, usize::from);
@@ -144,15 +174,24 @@ impl Application {
         .worker_max_blocking_threads(blocking_threads)
         .listen(listener)?
         .run();
-        Ok(Self { server, port })
+        Ok(Self {
+            server,
+            port,
+            database: sweeper,
+        })
     }
 
     pub fn port(&self) -> u16 {
         self.port
     }
 
+    /// Serves until the server stops, sweeping the reserve daily meanwhile.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let daily = std::pin::pin!(sweep_daily(self.database));
+        match futures_util::future::select(self.server, daily).await {
+            futures_util::future::Either::Left((stopped, _)) => stopped,
+            futures_util::future::Either::Right(((), _)) => unreachable!("the sweep never ends"),
+        }
     }
 }
 

@@ -188,6 +188,7 @@ pub fn generate(conn: &mut DbConnection, count: usize, force: bool) -> anyhow::R
                             end_year: Some(2025),
                             total: Some(Money::from_fen(total * 100)),
                             sources,
+                            year_plans: Default::default(),
                             national_code: None,
                             source_ref: Some("synthetic".into()),
                         },

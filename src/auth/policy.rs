@@ -129,6 +129,7 @@ pub fn may_change(role: Role, field: ProjectField) -> bool {
         | ProjectField::StartYear
         | ProjectField::EndYear
         | ProjectField::Investment
+        | ProjectField::InvestmentByYear
         | ProjectField::NationalCode
         | ProjectField::SourceRef => true,
         ProjectField::ImplementingOrg => matches!(role, Role::PlanOffice | Role::Department),

@@ -15,6 +15,9 @@ pub struct Change<'a> {
     pub entity_id: String,
     pub before: Option<Value>,
     pub after: Option<Value>,
+    /// What the change answers, when more than its actor: an approved adjustment
+    /// (`{"adjustment": id}`), a renewal's note, the sweep's date.
+    pub cause: Option<Value>,
 }
 
 impl<'a> Change<'a> {
@@ -25,7 +28,13 @@ impl<'a> Change<'a> {
             entity_id: entity_id.to_string(),
             before: None,
             after: None,
+            cause: None,
         }
+    }
+
+    pub fn cause(mut self, cause: Value) -> Self {
+        self.cause = Some(cause);
+        self
     }
 
     pub fn before(mut self, state: &impl serde::Serialize) -> Self {
@@ -53,6 +62,7 @@ pub fn record(conn: &mut DbConnection, actor: &Actor, change: Change<'_>) -> Que
             audit_entries::before_state.eq(change.before.map(|state| state.to_string())),
             audit_entries::after_state.eq(change.after.map(|state| state.to_string())),
             audit_entries::request_id.eq(&actor.request_id),
+            audit_entries::cause.eq(change.cause.map(|cause| cause.to_string())),
             audit_entries::created_at.eq(now()),
         ))
         .execute(conn)
@@ -83,6 +93,10 @@ pub struct AuditEntry {
     pub before: Option<Value>,
     #[schema(value_type = Option<Object>)]
     pub after: Option<Value>,
+    /// What the change answers, when more than its actor: `{"adjustment": id}` for an
+    /// approved adjustment, `{"note": …}` for a renewal, `{"as_of": …}` for the sweep.
+    #[schema(value_type = Option<Object>)]
+    pub cause: Option<Value>,
     pub request_id: Option<String>,
     pub at: chrono::DateTime<chrono::Utc>,
 }
@@ -142,6 +156,7 @@ pub fn list(
         Option<String>,
         Option<String>,
         Option<String>,
+        Option<String>,
         chrono::NaiveDateTime,
     );
     let rows: Vec<Row> = query
@@ -158,6 +173,7 @@ pub fn list(
             audit_entries::entity_id,
             audit_entries::before_state,
             audit_entries::after_state,
+            audit_entries::cause,
             audit_entries::request_id,
             audit_entries::created_at,
         ))
@@ -168,7 +184,7 @@ pub fn list(
         .into_iter()
         .take(limit as usize)
         .map(
-            |(id, actor_id, kind, role, organization_id, action, entity_type, entity_id, before, after, request_id, at)| {
+            |(id, actor_id, kind, role, organization_id, action, entity_type, entity_id, before, after, cause, request_id, at)| {
                 AuditEntry {
                     id,
                     actor: serde_json::json!({
@@ -179,6 +195,7 @@ pub fn list(
                     entity_id,
                     before: json(before),
                     after: json(after),
+                    cause: json(cause),
                     request_id,
                     at: super::to_utc(at),
                 }

@@ -19,7 +19,9 @@ use diesel::{
 };
 
 use super::MultiBackend;
-use crate::domain::{ApiKeyId, CategoryId, OrganizationId, PlanId, ProjectId, ReportId, UserId};
+use crate::domain::{
+    AdjustmentId, ApiKeyId, CategoryId, OrganizationId, PlanId, ProjectId, ReportId, UserId,
+};
 
 macro_rules! text_ids {
     ($($id:ty),* $(,)?) => {$(
@@ -127,5 +129,6 @@ text_ids!(
     ProjectId,
     UserId,
     ApiKeyId,
-    ReportId
+    ReportId,
+    AdjustmentId
 );

@@ -3,6 +3,7 @@
 //! one transaction; [`Database`] runs them on the blocking thread pool, never on the async
 //! workers.
 
+pub mod adjustments;
 pub mod api_keys;
 pub mod audit;
 mod connection;
@@ -281,6 +282,19 @@ impl DbConnection {
         .map_err(|error| anyhow::anyhow!("reverting migrations: {error}"))
     }
 
+    /// Inside a write transaction: waits for the reserve sweep's lock and holds it until the
+    /// transaction ends, so that two instances on one PostgreSQL never sweep at once (the
+    /// second finds the first's work done). SQLite's write transaction excludes every other
+    /// writer already.
+    pub fn lock_reserve_sweep(&mut self) -> QueryResult<()> {
+        const SWEEP_LOCK_KEY: i64 = 0x5052_4553_5745_4550; // "PRESWEEP"
+        if matches!(self, DbConnection::Postgres(_)) {
+            diesel::sql_query(format!("SELECT pg_advisory_xact_lock({SWEEP_LOCK_KEY})"))
+                .execute(self)?;
+        }
+        Ok(())
+    }
+
     /// Runs `work` while holding a lock that other instances of the service take too, so
     /// that two instances starting on one PostgreSQL do not migrate or seed at once.
     /// (SQLite serializes writers itself.)
@@ -307,6 +321,12 @@ impl DbConnection {
 /// exactly (so a stored time compares equal to the value the registry handed out).
 pub fn now() -> NaiveDateTime {
     Utc::now().naive_utc().trunc_subsecs(6)
+}
+
+/// The registry's calendar day, in China Standard Time (UTC+8), where its plans are kept:
+/// reserve dates and the sweep's "today" follow the county's calendar, not the server's.
+pub fn today() -> chrono::NaiveDate {
+    (Utc::now() + chrono::Duration::hours(8)).date_naive()
 }
 
 pub fn to_utc(stored: NaiveDateTime) -> DateTime<Utc> {

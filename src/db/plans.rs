@@ -28,6 +28,7 @@ struct PlanRow {
     base_year: Option<i32>,
     planned_project_count: i32,
     planned_investment_fen: i64,
+    reserve_validity_years: i32,
 }
 
 impl From<PlanRow> for Plan {
@@ -42,6 +43,7 @@ impl From<PlanRow> for Plan {
             base_year: row.base_year,
             planned_project_count: row.planned_project_count,
             planned_investment: Money::from_fen(row.planned_investment_fen),
+            reserve_validity_years: row.reserve_validity_years,
         }
     }
 }
@@ -61,6 +63,26 @@ pub fn find(conn: &mut DbConnection, code: &str) -> QueryResult<Option<Plan>> {
         .first(conn)
         .optional()?;
     Ok(row.map(Plan::from))
+}
+
+/// Sets the plan's reserve validity and recomputes its projects' expiry dates.
+pub fn set_reserve_validity(
+    conn: &mut DbConnection,
+    plan_id: PlanId,
+    years: i32,
+) -> QueryResult<()> {
+    diesel::update(plans::table.find(plan_id))
+        .set(plans::reserve_validity_years.eq(years))
+        .execute(conn)?;
+    super::projects::recompute_reserve_expiry(conn, plan_id, years)
+}
+
+/// The plan's period: its first and last year.
+pub fn period(conn: &mut DbConnection, plan_id: PlanId) -> QueryResult<(i32, i32)> {
+    plans::table
+        .find(plan_id)
+        .select((plans::start_year, plans::end_year))
+        .first(conn)
 }
 
 pub fn find_id(conn: &mut DbConnection, code: &str) -> QueryResult<Option<PlanId>> {

@@ -1,6 +1,8 @@
 //! Projects: reading, listing with keyset pagination, and registering new ones.
 
-use chrono::NaiveDateTime;
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{NaiveDate, NaiveDateTime};
 use diesel::{
     dsl::sql,
     prelude::*,
@@ -9,8 +11,8 @@ use diesel::{
 
 use super::{
     DbConnection, now, parse_stored,
-    schema::{categories, organizations, plans, project_transitions, projects},
-    to_utc,
+    schema::{categories, organizations, plans, project_transitions, project_years, projects},
+    to_utc, today,
 };
 use crate::domain::{
     CategoryId, FieldError, Money, OrganizationId, PlanId, ProjectId, ProjectStatus, UserId,
@@ -20,6 +22,8 @@ use crate::domain::{
         Cursor, OrganizationFilter, PageLimit, ProjectFilter, ProjectSort, SortKey, SortValue,
     },
     project::{Project, ProjectDetails},
+    reserve::{self, WithdrawalReason},
+    yearly::{self, YearPlans},
 };
 
 diesel::define_sql_function! {
@@ -67,10 +71,56 @@ struct ProjectRow {
     version: i64,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
+    reserve_since: Option<NaiveDate>,
+    reserve_expires: Option<NaiveDate>,
+    withdrawal_reason: Option<String>,
 }
 
-/// A project row with the codes of its plan and category.
-type ProjectRecord = (ProjectRow, String, String);
+/// A project row with the codes of its plan and category and the plan's period.
+type ProjectRecord = (ProjectRow, String, String, i32, i32);
+
+/// The planned and completed investment of each year a project has either, by project.
+type StoredYears = HashMap<ProjectId, BTreeMap<i32, (Option<Money>, Money)>>;
+
+fn stored_years(conn: &mut DbConnection, ids: &[ProjectId]) -> QueryResult<StoredYears> {
+    let mut years = StoredYears::new();
+    if ids.is_empty() {
+        return Ok(years);
+    }
+    let rows: Vec<(ProjectId, i32, Option<i64>, i64)> = project_years::table
+        .filter(project_years::project_id.eq_any(ids.to_vec()))
+        .select((
+            project_years::project_id,
+            project_years::year,
+            project_years::planned_fen,
+            project_years::completed_fen,
+        ))
+        .load(conn)?;
+    for (id, year, planned, completed) in rows {
+        years
+            .entry(id)
+            .or_default()
+            .insert(year, (money(planned), Money::from_fen(completed)));
+    }
+    Ok(years)
+}
+
+/// Projects from their records, with their years read in one query.
+fn into_projects(
+    conn: &mut DbConnection,
+    records: Vec<ProjectRecord>,
+) -> QueryResult<Vec<Project>> {
+    let ids: Vec<ProjectId> = records.iter().map(|record| record.0.id).collect();
+    let years = stored_years(conn, &ids)?;
+    let none = BTreeMap::new();
+    records
+        .into_iter()
+        .map(|record| {
+            let stored = years.get(&record.0.id).unwrap_or(&none);
+            into_project(record, stored)
+        })
+        .collect()
+}
 
 fn money(fen: Option<i64>) -> Option<Money> {
     fen.map(Money::from_fen)
@@ -89,8 +139,12 @@ fn source_columns(row: &ProjectRow) -> BySource<Option<i64>> {
     })
 }
 
-fn into_project((row, plan, category): ProjectRecord) -> QueryResult<Project> {
+fn into_project(
+    (row, plan, category, first_year, last_year): ProjectRecord,
+    years: &BTreeMap<i32, (Option<Money>, Money)>,
+) -> QueryResult<Project> {
     let sources = source_columns(&row).map(|_, fen| money(fen));
+    let status = parse_stored::<ProjectStatus>(&row.status)?;
     Ok(Project {
         id: row.id,
         code: row.code,
@@ -102,10 +156,11 @@ fn into_project((row, plan, category): ProjectRecord) -> QueryResult<Project> {
         scale: row.scale,
         lead_department: row.lead_department_id,
         implementing_org: row.implementing_org_id,
-        status: parse_stored::<ProjectStatus>(&row.status)?,
+        status,
         start_year: row.start_year,
         end_year: row.end_year,
         investment: Investment::new(money(row.total_fen), sources),
+        investment_by_year: yearly::years_of(first_year..=last_year, years),
         completed_investment: Money::from_fen(row.completed_investment_fen),
         progress_pct: row.progress_pct,
         national_code: row.national_code,
@@ -113,6 +168,17 @@ fn into_project((row, plan, category): ProjectRecord) -> QueryResult<Project> {
         version: row.version,
         created_at: to_utc(row.created_at),
         updated_at: to_utc(row.updated_at),
+        // Every row has one since the migration that added it; the registration day else.
+        reserve_since: row.reserve_since.unwrap_or(row.created_at.date()),
+        reserve_expires: row
+            .reserve_expires
+            .filter(|_| status == ProjectStatus::Reserve),
+        withdrawal_reason: row
+            .withdrawal_reason
+            .as_deref()
+            .map(parse_stored::<WithdrawalReason>)
+            .transpose()?
+            .filter(|_| status == ProjectStatus::Withdrawn),
     })
 }
 
@@ -121,7 +187,13 @@ macro_rules! project_records {
         projects::table
             .inner_join(plans::table)
             .inner_join(categories::table.on(categories::id.eq(projects::category_id)))
-            .select((ProjectRow::as_select(), plans::code, categories::code))
+            .select((
+                ProjectRow::as_select(),
+                plans::code,
+                categories::code,
+                plans::start_year,
+                plans::end_year,
+            ))
     };
 }
 
@@ -130,7 +202,7 @@ pub fn find(conn: &mut DbConnection, id: ProjectId) -> QueryResult<Option<Projec
         .filter(projects::id.eq(id))
         .first::<ProjectRecord>(conn)
         .optional()?
-        .map(into_project)
+        .map(|record| Ok(into_projects(conn, vec![record])?.remove(0)))
         .transpose()
 }
 
@@ -145,7 +217,7 @@ pub fn find_by_code(
         .filter(projects::code.eq(code))
         .first::<ProjectRecord>(conn)
         .optional()?
-        .map(into_project)
+        .map(|record| Ok(into_projects(conn, vec![record])?.remove(0)))
         .transpose()
 }
 
@@ -161,7 +233,7 @@ pub fn find_by_national_code(
         .order(projects::code.asc())
         .first::<ProjectRecord>(conn)
         .optional()?
-        .map(into_project)
+        .map(|record| Ok(into_projects(conn, vec![record])?.remove(0)))
         .transpose()
 }
 
@@ -323,6 +395,12 @@ macro_rules! filtered {
         if let Some(since) = filter.updated_since {
             query = query.filter(projects::updated_at.ge(since.naive_utc()));
         }
+        if let Some(days) = filter.expiring_within_days {
+            let by = today() + chrono::Days::new(u64::from(days));
+            query = query
+                .filter(projects::status.eq(ProjectStatus::Reserve.as_str()))
+                .filter(projects::reserve_expires.le(by));
+        }
         if let Some(year) = filter.year {
             query = query.filter(
                 projects::start_year
@@ -418,10 +496,7 @@ pub fn list(
     let mut records: Vec<ProjectRecord> = query.limit(limit as i64 + 1).load(conn)?;
     let has_more = records.len() > limit;
     records.truncate(limit);
-    let items = records
-        .into_iter()
-        .map(into_project)
-        .collect::<QueryResult<Vec<_>>>()?;
+    let items = into_projects(conn, records)?;
     let next_cursor = match items.last() {
         Some(last) if has_more => Some(Cursor {
             key: sort.key,
@@ -558,9 +633,13 @@ pub fn insert_with_code(
 ) -> QueryResult<ProjectId> {
     let id = ProjectId::new_random();
     let created_at = now();
+    let since = today();
+    let expires = reserve::expires(since, validity_years(conn, new.plan_id)?);
     diesel::insert_into(projects::table)
         .values((
             DetailColumns::of(&new.details),
+            projects::reserve_since.eq(since),
+            projects::reserve_expires.eq(expires),
             projects::id.eq(id),
             projects::plan_id.eq(new.plan_id),
             projects::category_id.eq(new.category_id),
@@ -571,8 +650,106 @@ pub fn insert_with_code(
             projects::updated_at.eq(created_at),
         ))
         .execute(conn)?;
+    write_year_plans(conn, id, &new.details.year_plans)?;
     record_transition(conn, id, None, new.status, note, actor_id)?;
     Ok(id)
+}
+
+/// The plan's reserve validity in years.
+fn validity_years(conn: &mut DbConnection, plan_id: PlanId) -> QueryResult<i32> {
+    plans::table
+        .find(plan_id)
+        .select(plans::reserve_validity_years)
+        .first(conn)
+}
+
+/// Which amount of a project's year to write.
+#[derive(Clone, Copy)]
+enum YearAmount {
+    Planned,
+    Completed,
+}
+
+/// Sets one amount of a project's year, adding the year's row if it has none.
+fn set_year(
+    conn: &mut DbConnection,
+    id: ProjectId,
+    year: i32,
+    amount: YearAmount,
+    fen: i64,
+) -> QueryResult<()> {
+    let row = project_years::table
+        .filter(project_years::project_id.eq(id))
+        .filter(project_years::year.eq(year));
+    let changed = match amount {
+        YearAmount::Planned => diesel::update(row)
+            .set(project_years::planned_fen.eq(Some(fen)))
+            .execute(conn)?,
+        YearAmount::Completed => diesel::update(row)
+            .set(project_years::completed_fen.eq(fen))
+            .execute(conn)?,
+    };
+    if changed == 0 {
+        let (planned, completed) = match amount {
+            YearAmount::Planned => (Some(fen), 0),
+            YearAmount::Completed => (None, fen),
+        };
+        diesel::insert_into(project_years::table)
+            .values((
+                project_years::project_id.eq(id),
+                project_years::year.eq(year),
+                project_years::planned_fen.eq(planned),
+                project_years::completed_fen.eq(completed),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Replaces one amount of every year of a project by `amounts`; years left with neither
+/// amount are removed.
+fn replace_years(
+    conn: &mut DbConnection,
+    id: ProjectId,
+    amount: YearAmount,
+    amounts: &BTreeMap<i32, i64>,
+) -> QueryResult<()> {
+    let rows = project_years::table.filter(project_years::project_id.eq(id));
+    match amount {
+        YearAmount::Planned => diesel::update(rows)
+            .set(project_years::planned_fen.eq(None::<i64>))
+            .execute(conn)?,
+        YearAmount::Completed => diesel::update(rows)
+            .set(project_years::completed_fen.eq(0))
+            .execute(conn)?,
+    };
+    for (year, fen) in amounts {
+        set_year(conn, id, *year, amount, *fen)?;
+    }
+    diesel::delete(
+        rows.filter(project_years::planned_fen.is_null())
+            .filter(project_years::completed_fen.eq(0)),
+    )
+    .execute(conn)
+    .map(drop)
+}
+
+/// Writes a project's planned investment by year.
+fn write_year_plans(conn: &mut DbConnection, id: ProjectId, plans: &YearPlans) -> QueryResult<()> {
+    let amounts = plans
+        .iter()
+        .map(|(year, amount)| (*year, amount.to_fen()))
+        .collect();
+    replace_years(conn, id, YearAmount::Planned, &amounts)
+}
+
+/// Writes a project's completed investment by year (from its accepted reports).
+pub fn write_completed_by_year(
+    conn: &mut DbConnection,
+    id: ProjectId,
+    completed: &BTreeMap<i32, i64>,
+) -> QueryResult<()> {
+    replace_years(conn, id, YearAmount::Completed, completed)
 }
 
 /// Writes a project's details, and optionally a new code, plan and category, if the
@@ -585,6 +762,7 @@ pub fn update(
     details: &ProjectDetails,
     placement: Option<(PlanId, CategoryId)>,
     code: Option<&str>,
+    year_plans_changed: bool,
 ) -> QueryResult<Option<Project>> {
     let target = projects::table
         .filter(projects::id.eq(id))
@@ -611,6 +789,9 @@ pub fn update(
         diesel::update(projects::table.find(id))
             .set(projects::code.eq(code))
             .execute(conn)?;
+    }
+    if year_plans_changed {
+        write_year_plans(conn, id, &details.year_plans)?;
     }
     find(conn, id)
 }
@@ -643,24 +824,80 @@ pub fn category_id(
         .optional()
 }
 
-/// Moves a project to `to` if it is still at `expected_version`, bumping the version, and
-/// records the transition. `false`: the project changed meanwhile; nothing was written.
+/// A lifecycle move to write.
+pub struct StatusChange<'a> {
+    pub from: ProjectStatus,
+    pub to: ProjectStatus,
+    pub note: Option<&'a str>,
+    /// Why, for a withdrawal.
+    pub reason: Option<WithdrawalReason>,
+    pub actor_id: Option<UserId>,
+}
+
+/// Moves a project if it is still at `expected_version`, bumping the version, and records
+/// the transition. Entering the reserve restarts its reserve dates; a withdrawal records
+/// its reason, and leaving `withdrawn` clears it. `false`: the project changed meanwhile;
+/// nothing was written.
 pub fn change_status(
     conn: &mut DbConnection,
     id: ProjectId,
     expected_version: i64,
-    from: ProjectStatus,
-    to: ProjectStatus,
-    note: Option<&str>,
-    actor_id: Option<UserId>,
+    change: StatusChange<'_>,
 ) -> QueryResult<bool> {
+    let target = projects::table
+        .filter(projects::id.eq(id))
+        .filter(projects::version.eq(expected_version));
+    let changed = diesel::update(target)
+        .set((
+            projects::status.eq(change.to.as_str()),
+            projects::withdrawal_reason.eq(change.reason.map(WithdrawalReason::as_str)),
+            projects::version.eq(projects::version + 1),
+            projects::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
+    if changed == 0 {
+        return Ok(false);
+    }
+    if change.to == ProjectStatus::Reserve {
+        restart_reserve(conn, id)?;
+    }
+    record_transition(
+        conn,
+        id,
+        Some(change.from),
+        change.to,
+        change.note,
+        change.actor_id,
+    )?;
+    Ok(true)
+}
+
+/// Counts the project's reserve from today, under its plan's validity.
+fn restart_reserve(conn: &mut DbConnection, id: ProjectId) -> QueryResult<()> {
+    let plan_id: PlanId = projects::table
+        .find(id)
+        .select(projects::plan_id)
+        .first(conn)?;
+    let since = today();
+    let expires = reserve::expires(since, validity_years(conn, plan_id)?);
+    diesel::update(projects::table.find(id))
+        .set((
+            projects::reserve_since.eq(since),
+            projects::reserve_expires.eq(expires),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Renews a reserve project (its reserve counts from today) if it is still at
+/// `expected_version`, bumping the version. `false`: it changed meanwhile.
+pub fn renew(conn: &mut DbConnection, id: ProjectId, expected_version: i64) -> QueryResult<bool> {
     let changed = diesel::update(
         projects::table
             .filter(projects::id.eq(id))
             .filter(projects::version.eq(expected_version)),
     )
     .set((
-        projects::status.eq(to.as_str()),
         projects::version.eq(projects::version + 1),
         projects::updated_at.eq(now()),
     ))
@@ -668,8 +905,42 @@ pub fn change_status(
     if changed == 0 {
         return Ok(false);
     }
-    record_transition(conn, id, Some(from), to, note, actor_id)?;
+    restart_reserve(conn, id)?;
     Ok(true)
+}
+
+/// The plan's reserve projects whose reserve expires on or before `as_of`, by code.
+pub fn expired_reserve(
+    conn: &mut DbConnection,
+    plan_id: PlanId,
+    as_of: NaiveDate,
+) -> QueryResult<Vec<ProjectId>> {
+    projects::table
+        .filter(projects::plan_id.eq(plan_id))
+        .filter(projects::status.eq(ProjectStatus::Reserve.as_str()))
+        .filter(projects::reserve_expires.le(as_of))
+        .order(projects::code.asc())
+        .select(projects::id)
+        .load(conn)
+}
+
+/// Recomputes the reserve expiry of every project of the plan after its validity changed.
+pub fn recompute_reserve_expiry(
+    conn: &mut DbConnection,
+    plan_id: PlanId,
+    validity_years: i32,
+) -> QueryResult<()> {
+    let projects: Vec<(ProjectId, Option<NaiveDate>)> = projects::table
+        .filter(projects::plan_id.eq(plan_id))
+        .select((projects::id, projects::reserve_since))
+        .load(conn)?;
+    for (id, since) in projects {
+        let Some(since) = since else { continue };
+        diesel::update(projects::table.find(id))
+            .set(projects::reserve_expires.eq(reserve::expires(since, validity_years)))
+            .execute(conn)?;
+    }
+    Ok(())
 }
 
 fn record_transition(

@@ -201,10 +201,20 @@ pub fn refresh_project_figures(conn: &mut DbConnection, project_id: ProjectId) -
     let accepted = progress_reports::table
         .filter(progress_reports::project_id.eq(project_id))
         .filter(progress_reports::status.eq(ReportStatus::Accepted.as_str()));
-    let amounts: Vec<i64> = accepted
-        .select(progress_reports::investment_completed_fen)
+    let amounts: Vec<(String, i64)> = accepted
+        .select((
+            progress_reports::period,
+            progress_reports::investment_completed_fen,
+        ))
         .load(conn)?;
-    let completed: i64 = amounts.iter().sum();
+    let completed: i64 = amounts.iter().map(|(_, fen)| fen).sum();
+    let mut by_year = std::collections::BTreeMap::<i32, i64>::new();
+    for (period, fen) in &amounts {
+        // A stored period is `YYYY-MM`.
+        let year: i32 = super::parse_stored(period.get(..4).unwrap_or(period))?;
+        *by_year.entry(year).or_default() += fen;
+    }
+    super::projects::write_completed_by_year(conn, project_id, &by_year)?;
     let latest: Option<i32> = accepted
         .order(progress_reports::period.desc())
         .select(progress_reports::physical_progress)

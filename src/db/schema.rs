@@ -30,6 +30,7 @@ diesel::table! {
         planned_project_count -> Integer,
         planned_investment_fen -> BigInt,
         created_at -> Timestamp,
+        reserve_validity_years -> Integer,
     }
 }
 
@@ -77,6 +78,34 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        reserve_since -> Nullable<Date>,
+        reserve_expires -> Nullable<Date>,
+        withdrawal_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    project_years (project_id, year) {
+        project_id -> Text,
+        year -> Integer,
+        planned_fen -> Nullable<BigInt>,
+        completed_fen -> BigInt,
+    }
+}
+
+diesel::table! {
+    adjustments (id) {
+        id -> Text,
+        project_id -> Text,
+        changes -> Text,
+        base -> Text,
+        reason -> Text,
+        status -> Text,
+        requested_by -> Text,
+        requested_at -> Timestamp,
+        reviewed_by -> Nullable<Text>,
+        reviewed_at -> Nullable<Timestamp>,
+        review_note -> Nullable<Text>,
     }
 }
 
@@ -159,6 +188,7 @@ diesel::table! {
         after_state -> Nullable<Text>,
         request_id -> Nullable<Text>,
         created_at -> Timestamp,
+        cause -> Nullable<Text>,
     }
 }
 
@@ -187,6 +217,8 @@ diesel::joinable!(api_keys -> users (created_by));
 diesel::joinable!(projects -> plans (plan_id));
 diesel::joinable!(projects -> categories (category_id));
 diesel::joinable!(project_transitions -> projects (project_id));
+diesel::joinable!(project_years -> projects (project_id));
+diesel::joinable!(adjustments -> projects (project_id));
 
 diesel::table! {
     imports (id) {
@@ -213,6 +245,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     categories,
     projects,
     project_transitions,
+    project_years,
+    adjustments,
     users,
     api_keys,
     login_failures,

@@ -15,7 +15,7 @@ use super::{
 use crate::domain::{
     Money, OrganizationId, PlanId,
     funding::{BySource, FundingSource},
-    summary::{CategoryInfo, Group, PlannedFigures, Summary, Sums},
+    summary::{CategoryInfo, Group, PlannedFigures, Summary, Sums, YearAmounts},
 };
 
 /// One row of `plan_totals` (see its migration): the sums of one group, each kept as
@@ -72,6 +72,63 @@ struct GroupRow {
     completed_lo: i64,
 }
 
+/// One year's sums over a plan's projects, split as in `plan_totals`.
+#[derive(QueryableByName)]
+struct YearRow {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    year: i32,
+    #[diesel(sql_type = BigInt)]
+    planned_hi: i64,
+    #[diesel(sql_type = BigInt)]
+    planned_lo: i64,
+    #[diesel(sql_type = BigInt)]
+    completed_hi: i64,
+    #[diesel(sql_type = BigInt)]
+    completed_lo: i64,
+}
+
+/// Each year of the period with the planned and completed investment of the plan's
+/// projects that are not withdrawn. Summed in SQL as `hi × 10^9 + lo`, so that no sum
+/// leaves 64 bits whatever the number of projects.
+fn by_year(
+    conn: &mut DbConnection,
+    plan_id: PlanId,
+    period: std::ops::RangeInclusive<i32>,
+) -> QueryResult<Vec<YearAmounts>> {
+    let query = "SELECT y.year AS year, \
+         CAST(COALESCE(SUM(y.planned_fen / 1000000000), 0) AS BIGINT) AS planned_hi, \
+         CAST(COALESCE(SUM(y.planned_fen % 1000000000), 0) AS BIGINT) AS planned_lo, \
+         CAST(COALESCE(SUM(y.completed_fen / 1000000000), 0) AS BIGINT) AS completed_hi, \
+         CAST(COALESCE(SUM(y.completed_fen % 1000000000), 0) AS BIGINT) AS completed_lo \
+         FROM project_years y JOIN projects p ON p.id = y.project_id \
+         WHERE p.plan_id = $1 AND p.status <> 'withdrawn' GROUP BY y.year";
+    let rows: Vec<YearRow> = diesel::sql_query(query)
+        .bind::<Text, _>(plan_id)
+        .load(conn)?;
+    let sums: BTreeMap<i32, (i128, i128)> = rows
+        .into_iter()
+        .map(|row| {
+            (
+                row.year,
+                (
+                    fen(row.planned_hi, row.planned_lo),
+                    fen(row.completed_hi, row.completed_lo),
+                ),
+            )
+        })
+        .collect();
+    Ok(period
+        .map(|year| {
+            let (planned, completed) = sums.get(&year).copied().unwrap_or_default();
+            YearAmounts {
+                year,
+                planned: Money::from_fen_sum(planned),
+                completed: Money::from_fen_sum(completed),
+            }
+        })
+        .collect())
+}
+
 const PARTS: i128 = 1_000_000_000;
 
 fn fen(hi: i64, lo: i64) -> i128 {
@@ -80,15 +137,18 @@ fn fen(hi: i64, lo: i64) -> i128 {
 
 /// The summary of the plan with this code; `None` when there is none.
 pub fn summary(conn: &mut DbConnection, plan_code: &str) -> QueryResult<Option<Summary>> {
-    let Some((plan_id, planned_project_count, planned_investment_fen)) = plans::table
-        .filter(plans::code.eq(plan_code))
-        .select((
-            plans::id,
-            plans::planned_project_count,
-            plans::planned_investment_fen,
-        ))
-        .first::<(PlanId, i32, i64)>(conn)
-        .optional()?
+    let Some((plan_id, planned_project_count, planned_investment_fen, first_year, last_year)) =
+        plans::table
+            .filter(plans::code.eq(plan_code))
+            .select((
+                plans::id,
+                plans::planned_project_count,
+                plans::planned_investment_fen,
+                plans::start_year,
+                plans::end_year,
+            ))
+            .first::<(PlanId, i32, i64, i32, i32)>(conn)
+            .optional()?
     else {
         return Ok(None);
     };
@@ -161,5 +221,6 @@ pub fn summary(conn: &mut DbConnection, plan_code: &str) -> QueryResult<Option<S
         categories,
         &groups,
         &names,
+        by_year(conn, plan_id, first_year..=last_year)?,
     )))
 }

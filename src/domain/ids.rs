@@ -57,6 +57,10 @@ typed_id!(
     /// A project's id.
     ProjectId
 );
+typed_id!(
+    /// An adjustment request's id.
+    AdjustmentId
+);
 
 typed_id!(
     /// A user's id.

@@ -21,6 +21,20 @@ pub struct ProjectFilter {
     /// Projects under way in this year: started in or before it and not finished before it
     /// (an unknown end year is open); a project without a start year is in no year.
     pub year: Option<i32>,
+    /// Reserve projects whose reserve expires within this many days (already expired ones
+    /// included, until the sweep withdraws them).
+    pub expiring_within_days: Option<u32>,
+}
+
+/// The longest look ahead for expiring reserve projects, in days (ten years).
+pub const MAX_EXPIRING_WITHIN_DAYS: u32 = 3650;
+
+/// `expiring_within_days`: a whole number of days from 0 to 3650.
+pub fn parse_expiring_within_days(text: &str) -> Result<u32, &'static str> {
+    text.parse::<u32>()
+        .ok()
+        .filter(|days| *days <= MAX_EXPIRING_WITHIN_DAYS)
+        .ok_or("must be a whole number of days from 0 to 3650")
 }
 
 /// An organization filter: a given organization, or `none` for projects without one.

@@ -2,6 +2,7 @@
 //! constructor, at the edge; code that holds one never checks it again.
 
 pub mod actor;
+pub mod adjustment;
 pub mod concurrency;
 pub mod error;
 pub mod funding;
@@ -16,13 +17,17 @@ pub mod organization;
 pub mod plan;
 pub mod project;
 pub mod report;
+pub mod reserve;
 pub mod status;
 pub mod summary;
 pub mod user;
 pub mod validation;
+pub mod yearly;
 
 pub use error::Error;
-pub use ids::{ApiKeyId, CategoryId, OrganizationId, PlanId, ProjectId, ReportId, UserId};
+pub use ids::{
+    AdjustmentId, ApiKeyId, CategoryId, OrganizationId, PlanId, ProjectId, ReportId, UserId,
+};
 pub use money::Money;
 pub use status::ProjectStatus;
 pub use validation::FieldError;

@@ -31,6 +31,10 @@ pub struct Plan {
     /// Planned total investment the plan states (计划总投资), in yuan.
     #[schema(value_type = String, example = "18460000000.00")]
     pub planned_investment: Money,
+    /// Years a project stays in the reserve before the reserve sweep withdraws it (unless
+    /// the plan office renews it).
+    #[schema(example = 3, minimum = 1, maximum = 20)]
+    pub reserve_validity_years: i32,
 }
 
 /// One of a plan's project categories, with the plan's count beside the registry's.

@@ -1,7 +1,7 @@
 //! A project: as read, as written (registration and merge patch), its fields and the rules
 //! that span them.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -9,6 +9,8 @@ use super::{
     FieldError, Money, OrganizationId, ProjectId, ProjectStatus,
     funding::{FundingSources, Investment, InvestmentPatch},
     input::{Integer, Patch},
+    reserve::WithdrawalReason,
+    yearly::{self, InvestmentYear, YearPlanInput, YearPlans},
 };
 
 /// A registered project as every reader sees it.
@@ -44,6 +46,9 @@ pub struct Project {
     pub start_year: Option<i32>,
     pub end_year: Option<i32>,
     pub investment: Investment,
+    /// Planned and completed investment of each year of the plan's period, ascending;
+    /// 本年计划投资 is the current year's `planned`.
+    pub investment_by_year: Vec<InvestmentYear>,
     /// Sum of accepted progress reports.
     #[schema(value_type = String, example = "0.00")]
     pub completed_investment: Money,
@@ -60,6 +65,15 @@ pub struct Project {
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The day the project last entered the reserve in this registry (registration, the
+    /// plan's load, a re-entry or a renewal).
+    #[schema(value_type = String, format = Date, example = "2026-12-01")]
+    pub reserve_since: NaiveDate,
+    /// While in the reserve: the day it leaves the reserve unless renewed (read-only).
+    #[schema(value_type = Option<String>, format = Date, example = "2029-12-01")]
+    pub reserve_expires: Option<NaiveDate>,
+    /// While withdrawn: why.
+    pub withdrawal_reason: Option<WithdrawalReason>,
 }
 
 /// The fields of a project that a write can set. Who may change each is decided by one
@@ -76,6 +90,7 @@ pub enum ProjectField {
     StartYear,
     EndYear,
     Investment,
+    InvestmentByYear,
     NationalCode,
     SourceRef,
     Code,
@@ -96,6 +111,7 @@ impl ProjectField {
             Self::StartYear => "start_year",
             Self::EndYear => "end_year",
             Self::Investment => "investment",
+            Self::InvestmentByYear => "investment_by_year",
             Self::NationalCode => "national_code",
             Self::SourceRef => "source_ref",
             Self::Code => "code",
@@ -119,6 +135,7 @@ pub struct ProjectDetails {
     pub end_year: Option<i32>,
     pub total: Option<Money>,
     pub sources: FundingSources,
+    pub year_plans: YearPlans,
     pub national_code: Option<String>,
     pub source_ref: Option<String>,
 }
@@ -267,6 +284,11 @@ impl From<&Project> for ProjectDetails {
             end_year: project.end_year,
             total: project.investment.total,
             sources: project.investment.sources,
+            year_plans: project
+                .investment_by_year
+                .iter()
+                .filter_map(|year| Some((year.year, year.planned?)))
+                .collect(),
             national_code: project.national_code.clone(),
             source_ref: project.source_ref.clone(),
         }
@@ -303,6 +325,8 @@ pub struct NewProject {
     pub end_year: Option<Integer>,
     #[schema(value_type = Option<super::funding::InvestmentInput>)]
     pub investment: Option<InvestmentPatch>,
+    /// Planned investment of years of the plan's period.
+    pub investment_by_year: Option<Vec<YearPlanInput>>,
     #[schema(pattern = r"^[0-9]{4}-[0-9]{6}-[0-9]{2}-[0-9]{2}-[0-9]{5}[0-9A-Z]$")]
     pub national_code: Option<String>,
     #[schema(max_length = 200)]
@@ -310,8 +334,9 @@ pub struct NewProject {
 }
 
 impl NewProject {
-    /// The details the new project starts with (checked by the registering operation).
-    pub fn details(&self) -> ProjectDetails {
+    /// The details the new project starts with (checked by the registering operation);
+    /// a year given twice is named.
+    pub fn details(&self) -> Result<ProjectDetails, FieldError> {
         let mut details = ProjectDetails {
             name: self.name.clone(),
             description: self.description.clone(),
@@ -329,7 +354,10 @@ impl NewProject {
         if let Some(investment) = self.investment.clone() {
             details.apply_investment(investment);
         }
-        details
+        if let Some(years) = &self.investment_by_year {
+            details.year_plans = yearly::apply(&YearPlans::new(), years)?;
+        }
+        Ok(details)
     }
 }
 
@@ -366,6 +394,10 @@ pub struct ProjectPatch {
     #[serde(default)]
     #[schema(value_type = Option<InvestmentPatch>)]
     pub investment: Patch<InvestmentPatch>,
+    /// Only the years it changes; `planned: null` clears a year, `null` every year.
+    #[serde(default)]
+    #[schema(value_type = Option<Vec<YearPlanInput>>)]
+    pub investment_by_year: Patch<Vec<YearPlanInput>>,
     #[serde(default)]
     #[schema(value_type = Option<String>, pattern = r"^[0-9]{4}-[0-9]{6}-[0-9]{2}-[0-9]{2}-[0-9]{5}[0-9A-Z]$")]
     pub national_code: Patch<String>,
@@ -397,6 +429,7 @@ impl ProjectPatch {
             start_year,
             end_year,
             investment,
+            investment_by_year,
             national_code,
             source_ref,
             code,
@@ -413,6 +446,10 @@ impl ProjectPatch {
             (ProjectField::StartYear, start_year.is_present()),
             (ProjectField::EndYear, end_year.is_present()),
             (ProjectField::Investment, investment.is_present()),
+            (
+                ProjectField::InvestmentByYear,
+                investment_by_year.is_present(),
+            ),
             (ProjectField::NationalCode, national_code.is_present()),
             (ProjectField::SourceRef, source_ref.is_present()),
             (ProjectField::Code, code.is_present()),
@@ -482,6 +519,14 @@ impl ProjectPatch {
             Patch::Absent => {}
             Patch::Null => details.apply_investment(InvestmentPatch::clear()),
             Patch::Value(investment) => details.apply_investment(investment),
+        }
+        match self.investment_by_year {
+            Patch::Absent => {}
+            Patch::Null => details.year_plans.clear(),
+            Patch::Value(years) => {
+                details.year_plans =
+                    yearly::apply(&details.year_plans, &years).map_err(|error| vec![error])?
+            }
         }
         Ok(details)
     }

@@ -143,6 +143,19 @@ pub struct Summary {
     pub by_status: Vec<StatusAmounts>,
     pub by_department: Vec<DepartmentAmounts>,
     pub by_funding_source: Vec<SourceAmount>,
+    /// Each year of the plan's period: planned and completed investment (withdrawn projects
+    /// left out, as elsewhere).
+    pub by_year: Vec<YearAmounts>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct YearAmounts {
+    #[schema(example = 2023)]
+    pub year: i32,
+    #[schema(value_type = String)]
+    pub planned: Money,
+    #[schema(value_type = String)]
+    pub completed: Money,
 }
 
 /// A category of the plan, in the plan's order.
@@ -160,6 +173,7 @@ impl Summary {
         categories: Vec<CategoryInfo>,
         groups: &[Group],
         department_names: &BTreeMap<OrganizationId, String>,
+        by_year: Vec<YearAmounts>,
     ) -> Self {
         let mut registered = Sums::default();
         let mut withdrawn = 0;
@@ -231,6 +245,7 @@ impl Summary {
                     amount: Money::from_fen_sum(*fen),
                 })
                 .collect(),
+            by_year,
         }
     }
 }

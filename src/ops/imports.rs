@@ -637,6 +637,7 @@ fn create_row(
         }),
         national_code: stated.national_code.clone().flatten(),
         source_ref: stated.source_ref.clone().flatten(),
+        investment_by_year: None,
     };
     match in_savepoint(conn, |conn| project_ops::create(conn, caller, new)) {
         Ok(project) => {

@@ -7,6 +7,7 @@
 //! Reads that carry rules (who may read, which filter values exist) live here too, so that
 //! every way in reads alike.
 
+pub mod adjustments;
 pub mod api_keys;
 pub mod audit;
 pub mod exports;
@@ -15,6 +16,7 @@ pub mod opendata;
 pub mod organizations;
 pub mod projects;
 pub mod reports;
+pub mod reserve;
 pub mod seed;
 pub mod sessions;
 pub mod users;

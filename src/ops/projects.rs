@@ -6,19 +6,23 @@ use std::collections::HashMap;
 use crate::{
     auth::{Caller, policy},
     db::{
-        DbConnection,
+        DbConnection, adjustments as pending_adjustments,
         audit::{self, Change},
         organizations, plans,
-        projects::{self, NewProject as NewRow, ProjectPage},
+        projects::{self, NewProject as NewRow, ProjectPage, StatusChange},
     },
     domain::{
         CategoryId, Error, FieldError, OrganizationId, PlanId, ProjectId, ProjectStatus,
         actor::Actor,
+        adjustment::governed_fields,
         concurrency::IfMatch,
         lifecycle::{self, Facts, Transition},
         listing::{Cursor, PageLimit, ProjectFilter, ProjectSort},
         organization::OrganizationKind,
         project::{NewProject, Project, ProjectDetails, ProjectPatch},
+        reserve::WithdrawalReason,
+        user::Role,
+        yearly,
     },
 };
 
@@ -134,15 +138,61 @@ fn check_organizations(
     Ok(errors)
 }
 
+/// The plan a project belongs to, by id or (for a project as read) by code; looked up only
+/// when a rule needs its period.
+#[derive(Clone, Copy)]
+enum PlanRef<'a> {
+    Id(PlanId),
+    Code(&'a str),
+}
+
+/// The rules of the yearly plan, under the period of the plan the project belongs to.
+fn check_years(
+    conn: &mut DbConnection,
+    details: &ProjectDetails,
+    plan: PlanRef<'_>,
+) -> Result<Vec<FieldError>, Error> {
+    if details.year_plans.is_empty() {
+        return Ok(Vec::new());
+    }
+    let plan_id = match plan {
+        PlanRef::Id(id) => id,
+        PlanRef::Code(code) => plans::find_id(conn, code)?
+            .ok_or_else(|| Error::NotFound(format!("no plan has the code {code:?}")))?,
+    };
+    let (first, last) = plans::period(conn, plan_id)?;
+    Ok(yearly::check(
+        &details.year_plans,
+        first..=last,
+        details.total,
+    ))
+}
+
 /// Every rule a project's details must keep, the database's included.
 fn check_details(
     conn: &mut DbConnection,
     details: &ProjectDetails,
+    plan: PlanRef<'_>,
     known: &mut HashMap<OrganizationId, Option<(bool, OrganizationKind)>>,
 ) -> Result<(), Error> {
     let mut errors = details.check();
+    errors.extend(check_years(conn, details, plan)?);
     errors.extend(check_organizations(conn, details, known)?);
     Error::check(errors)
+}
+
+/// Every rule `details` must keep as the details of `project` (in its plan).
+pub(crate) fn check_as_project(
+    conn: &mut DbConnection,
+    project: &Project,
+    details: &ProjectDetails,
+) -> Result<(), Error> {
+    check_details(
+        conn,
+        details,
+        PlanRef::Code(&project.plan),
+        &mut HashMap::new(),
+    )
 }
 
 /// The plan and category with these codes; unknown codes are named.
@@ -199,7 +249,12 @@ impl BulkLoad {
             project.details.lead_department,
             project.details.implementing_org,
         )?;
-        check_details(conn, &project.details, &mut self.known)?;
+        check_details(
+            conn,
+            &project.details,
+            PlanRef::Id(project.plan_id),
+            &mut self.known,
+        )?;
         let row = NewRow {
             plan_id: project.plan_id,
             category_id: project.category_id,
@@ -236,11 +291,14 @@ fn record_creation(
 /// Registers a project in `reserve`, with its history and audit entry.
 pub fn create(conn: &mut DbConnection, caller: &Caller, new: NewProject) -> Result<Project, Error> {
     policy::create_project(caller, Some(new.lead_department), new.implementing_org)?;
-    let details = new.details();
+    let details = new
+        .details()
+        .map_err(|error| Error::Validation(vec![error]))?;
     let mut errors = details.check();
     let placement = placement(conn, &new.plan, &new.category)?;
-    if let Err(unknown) = &placement {
-        errors.extend(unknown.iter().cloned());
+    match &placement {
+        Ok((plan_id, _)) => errors.extend(check_years(conn, &details, PlanRef::Id(*plan_id))?),
+        Err(unknown) => errors.extend(unknown.iter().cloned()),
     }
     errors.extend(check_organizations(conn, &details, &mut HashMap::new())?);
     Error::check(errors)?;
@@ -258,7 +316,7 @@ pub fn create(conn: &mut DbConnection, caller: &Caller, new: NewProject) -> Resu
 
 /// Changes a project by a merge patch if `if_match` names its current version. The order
 /// of refusals: the project (404), ownership and field rights (403), the version
-/// (428/412), the content (422).
+/// (428/412), a pending adjustment of the same fields (409), the content (422).
 pub fn update(
     conn: &mut DbConnection,
     caller: &Caller,
@@ -266,10 +324,35 @@ pub fn update(
     if_match: &IfMatch,
     patch: ProjectPatch,
 ) -> Result<Project, Error> {
+    update_as(conn, caller, id, if_match, patch, "project.update", None)
+}
+
+/// The update, audited under `action` (an approved adjustment names itself in `cause`).
+pub(crate) fn update_as(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    id: ProjectId,
+    if_match: &IfMatch,
+    patch: ProjectPatch,
+    action: &str,
+    cause: Option<serde_json::Value>,
+) -> Result<Project, Error> {
     let current = load(conn, id)?;
     let user = policy::change_project(caller, &current)?;
     policy::change_fields(user, &patch.fields())?;
     let version = if_match.expect(current.version)?;
+    // The plan office may change what an owner's pending request covers; owners wait.
+    if user.role != Role::PlanOffice {
+        let governed = governed_fields(&patch);
+        if !governed.is_empty()
+            && let Some((request, field)) = pending_adjustments::pending_on(conn, id, &governed)?
+        {
+            return Err(Error::Conflict(format!(
+                "{} has an adjustment request pending ({request}): the plan office decides it first",
+                field.name()
+            )));
+        }
+    }
     let placement = match patch.placement(&current) {
         Some((plan, category)) => {
             Some(placement(conn, plan, category)?.map_err(Error::Validation)?)
@@ -279,19 +362,31 @@ pub fn update(
     let code = patch
         .code()
         .map_err(|error| Error::Validation(vec![error]))?;
-    let details = patch
-        .apply(ProjectDetails::from(&current))
-        .map_err(Error::Validation)?;
-    check_details(conn, &details, &mut HashMap::new())?;
-    let updated = projects::update(conn, id, version, &details, placement, code.as_deref())?
-        .ok_or(Error::Stale)?;
-    audit::record(
+    let before = ProjectDetails::from(&current);
+    let details = patch.apply(before.clone()).map_err(Error::Validation)?;
+    let plan = match placement {
+        Some((plan_id, _)) => PlanRef::Id(plan_id),
+        None => PlanRef::Code(&current.plan),
+    };
+    check_details(conn, &details, plan, &mut HashMap::new())?;
+    let years_changed = details.year_plans != before.year_plans;
+    let updated = projects::update(
         conn,
-        &caller.actor(),
-        Change::new("project.update", "project", id)
-            .before(&current)
-            .after(&updated),
-    )?;
+        id,
+        version,
+        &details,
+        placement,
+        code.as_deref(),
+        years_changed,
+    )?
+    .ok_or(Error::Stale)?;
+    let mut change = Change::new(action, "project", id)
+        .before(&current)
+        .after(&updated);
+    if let Some(cause) = cause {
+        change = change.cause(cause);
+    }
+    audit::record(conn, &caller.actor(), change)?;
     Ok(updated)
 }
 
@@ -301,6 +396,8 @@ pub struct Move {
     pub to: ProjectStatus,
     /// Why; required to withdraw, to re-enter and to correct. Blank is none.
     pub note: Option<String>,
+    /// Why a withdrawal: `other` when not given (the note says it); only with a withdrawal.
+    pub reason: Option<WithdrawalReason>,
 }
 
 /// Moves a project through its lifecycle if `if_match` names its current version.
@@ -330,19 +427,96 @@ pub fn transition(
         has_end_year: current.end_year.is_some(),
         has_completed_investment: current.completed_investment.to_fen() > 0,
     };
-    Error::check(lifecycle::missing(from, to, kind, facts, note.as_deref()))?;
-    let moved =
-        projects::change_status(conn, id, version, from, to, note.as_deref(), Some(user.id))?;
-    if !moved {
+    let mut errors = lifecycle::missing(from, to, kind, facts, note.as_deref());
+    let reason = match (to, request.reason) {
+        (ProjectStatus::Withdrawn, Some(WithdrawalReason::Expired)) => {
+            errors.push(FieldError::new(
+                "reason",
+                "expired is given by the reserve sweep alone",
+            ));
+            None
+        }
+        (ProjectStatus::Withdrawn, reason) => Some(reason.unwrap_or(WithdrawalReason::Other)),
+        (_, Some(_)) => {
+            errors.push(FieldError::new(
+                "reason",
+                "only a withdrawal takes a reason",
+            ));
+            None
+        }
+        (_, None) => None,
+    };
+    Error::check(errors)?;
+    let change = StatusChange {
+        from,
+        to,
+        note: note.as_deref(),
+        reason,
+        actor_id: Some(user.id),
+    };
+    move_project(
+        conn,
+        &caller.actor(),
+        &current,
+        version,
+        change,
+        "project.transition",
+    )
+}
+
+/// Writes a lifecycle move checked by its caller, and its audit entry.
+pub(crate) fn move_project(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    current: &Project,
+    version: i64,
+    change: StatusChange<'_>,
+    action: &str,
+) -> Result<Project, Error> {
+    if !projects::change_status(conn, current.id, version, change)? {
+        return Err(Error::Stale);
+    }
+    let updated = load(conn, current.id)?;
+    audit::record(
+        conn,
+        actor,
+        Change::new(action, "project", current.id)
+            .before(current)
+            .after(&updated),
+    )?;
+    Ok(updated)
+}
+
+/// Renews a reserve project (plan office, with a note): its reserve counts from today.
+pub fn renew(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    id: ProjectId,
+    if_match: &IfMatch,
+    note: Option<String>,
+) -> Result<Project, Error> {
+    let current = load(conn, id)?;
+    policy::plan_office(caller)?;
+    let version = if_match.expect(current.version)?;
+    if current.status != ProjectStatus::Reserve {
+        return Err(Error::Conflict(format!(
+            "only a reserve project is renewed; this one is {}",
+            current.status
+        )));
+    }
+    let note = crate::domain::adjustment::parse_reason("note", note.as_deref())
+        .map_err(|error| Error::Validation(vec![error]))?;
+    if !projects::renew(conn, id, version)? {
         return Err(Error::Stale);
     }
     let updated = load(conn, id)?;
     audit::record(
         conn,
         &caller.actor(),
-        Change::new("project.transition", "project", id)
+        Change::new("project.renew", "project", id)
             .before(&current)
-            .after(&updated),
+            .after(&updated)
+            .cause(serde_json::json!({"note": note})),
     )?;
     Ok(updated)
 }

@@ -10,7 +10,10 @@ use super::{
 use crate::{
     auth::{Caller, policy},
     db::Database,
-    domain::{ProjectStatus, lifecycle::Transition, project::Project, status::UnknownStatus},
+    domain::{
+        ProjectStatus, lifecycle::Transition, project::Project, reserve::WithdrawalReason,
+        status::UnknownStatus,
+    },
     error::{AppError, Problem},
     ops::projects::{self, Move},
 };
@@ -23,6 +26,10 @@ pub struct TransitionRequest {
     pub to: String,
     /// Why; required to withdraw, to re-enter and to correct.
     pub note: Option<String>,
+    /// Why a withdrawal, as a code: `merged`, `cancelled_by_owner`, `funding_unavailable` or
+    /// `other` (the default; the note says why). `expired` is the reserve sweep's alone.
+    #[schema(value_type = Option<WithdrawalReason>)]
+    pub reason: Option<String>,
 }
 
 /// Moves a project through its lifecycle, if `If-Match` names its current version.
@@ -57,9 +64,15 @@ pub async fn transition(
         .to
         .parse()
         .map_err(|error: UnknownStatus| AppError::validation("to", error.to_string()))?;
+    let reason = move_request
+        .reason
+        .map(|reason| reason.parse::<WithdrawalReason>())
+        .transpose()
+        .map_err(|error| AppError::validation("reason", error.to_string()))?;
     let request = Move {
         to,
         note: move_request.note,
+        reason,
     };
     let project = db
         .write(move |conn| projects::transition(conn, &caller, id, &if_match, request))

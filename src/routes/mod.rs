@@ -5,6 +5,7 @@
 //! [`endpoints`] is the one list of what the API serves: [`configure`] serves it, and a
 //! test in `openapi` holds it equal to the contract, both ways.
 
+pub mod adjustments;
 pub mod api_keys;
 pub mod audit;
 pub mod auth;
@@ -21,6 +22,7 @@ pub mod plans;
 pub mod projects;
 pub mod query;
 pub mod reports;
+pub mod reserve;
 pub mod sheets;
 pub mod users;
 
@@ -73,6 +75,12 @@ pub fn endpoints() -> Vec<Endpoint> {
         endpoint(M::DELETE, "/api/v1/api-keys/{id}", api_keys::revoke),
         endpoint(M::GET, "/api/v1/plans", plans::list),
         endpoint(M::GET, "/api/v1/plans/{code}", plans::get),
+        endpoint(M::PATCH, "/api/v1/plans/{code}", reserve::update_plan),
+        endpoint(
+            M::POST,
+            "/api/v1/plans/{code}/reserve-sweep",
+            reserve::sweep,
+        ),
         endpoint(M::GET, "/api/v1/plans/{code}/categories", plans::categories),
         endpoint(M::GET, "/api/v1/plans/{code}/summary", plans::summary),
         endpoint(M::GET, "/api/v1/plans/{code}/oc4ids", opendata::oc4ids),
@@ -107,6 +115,24 @@ pub fn endpoints() -> Vec<Endpoint> {
             M::GET,
             "/api/v1/projects/{id}/history",
             audit::project_history,
+        ),
+        endpoint(
+            M::GET,
+            "/api/v1/projects/{id}/adjustments",
+            adjustments::of_project,
+        ),
+        endpoint(
+            M::POST,
+            "/api/v1/projects/{id}/adjustments",
+            adjustments::create,
+        ),
+        endpoint(M::POST, "/api/v1/projects/{id}/renewal", reserve::renew),
+        endpoint(M::GET, "/api/v1/adjustments", adjustments::list),
+        endpoint(M::GET, "/api/v1/adjustments/{id}", adjustments::get),
+        endpoint(
+            M::POST,
+            "/api/v1/adjustments/{id}/review",
+            adjustments::review,
         ),
         endpoint(M::GET, "/api/v1/reports", reports::queue),
         endpoint(M::PATCH, "/api/v1/reports/{id}", reports::correct),

@@ -13,7 +13,7 @@ use crate::{
     db::Database,
     domain::{
         Error, ProjectStatus,
-        listing::{Cursor, SearchText},
+        listing::{Cursor, SearchText, parse_expiring_within_days},
         project::{NewProject, Project, ProjectPatch, parse_year},
     },
     error::{AppError, Problem},
@@ -63,12 +63,16 @@ pub struct FilterParams {
     /// set) at or after it
     #[param(minimum = 1900, maximum = 2100)]
     year: Option<i32>,
+    /// reserve projects whose reserve expires within this many days from today (those
+    /// already past it included, until the sweep withdraws them)
+    #[param(minimum = 0, maximum = 3650)]
+    expiring_within_days: Option<u32>,
 }
 
 /// Parses the list's query string, naming every parameter that is wrong. Unknown
 /// parameters are refused too, so that a misspelt filter never silently lists everything.
 pub fn parse_list_query(text: &str) -> Result<ListQuery, Error> {
-    const KNOWN: [&str; 11] = [
+    const KNOWN: [&str; 12] = [
         "plan",
         "category",
         "status",
@@ -77,6 +81,7 @@ pub fn parse_list_query(text: &str) -> Result<ListQuery, Error> {
         "q",
         "updated_since",
         "year",
+        "expiring_within_days",
         "sort",
         "limit",
         "cursor",
@@ -101,6 +106,10 @@ pub fn parse_list_query(text: &str) -> Result<ListQuery, Error> {
                 params.filter.updated_since = errors.take(&name, query::parse_rfc3339(&value))
             }
             "year" => params.filter.year = errors.take(&name, parse_year(&value)),
+            "expiring_within_days" => {
+                params.filter.expiring_within_days =
+                    errors.take(&name, parse_expiring_within_days(&value))
+            }
             "sort" => params.sort = errors.take(&name, value.parse()).unwrap_or_default(),
             "limit" => params.limit = errors.take(&name, value.parse()).unwrap_or_default(),
             _ => cursor_text = Some(value),

@@ -69,6 +69,10 @@ struct World {
     other_returned_report: String,
     /// An import (a dry run) made by the harness's `admin`: someone else's for every caller.
     admin_import: String,
+    /// Led by department A, implemented by company P; in the reserve (renewals).
+    reserve_project: String,
+    /// A rejected adjustment request on the other project.
+    decided_adjustment: String,
     periods: usize,
 }
 
@@ -192,6 +196,8 @@ async fn world(app: &TestApp) -> World {
         own_returned_report: String::new(),
         other_returned_report: String::new(),
         admin_import: String::new(),
+        reserve_project: String::new(),
+        decided_adjustment: String::new(),
         periods: 0,
     };
     for (caller, username, role, organization) in [
@@ -240,7 +246,51 @@ async fn world(app: &TestApp) -> World {
         .unwrap();
     let dry_run: Value = dry_run.json().await.unwrap();
     world.admin_import = dry_run["id"].as_str().unwrap().to_owned();
+    let reserve = json!({"plan": PLAN, "category": "risk", "name": "矩阵储备项目",
+        "lead_department": world.department_a, "implementing_org": world.company_p});
+    let reserve = json_of(
+        app.post("/api/v1/projects", &app.admin_token, reserve)
+            .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    world.reserve_project = reserve["id"].as_str().unwrap().to_owned();
+    world.decided_adjustment = file_adjustment(app, &world.other_project, 0).await;
+    reject_pending_adjustments(app).await;
     world
+}
+
+/// A pending adjustment request filed by the harness's `admin`; returns its id.
+async fn file_adjustment(app: &TestApp, project: &str, n: usize) -> String {
+    let body = json!({"changes": {"scale": format!("矩阵规模{n}")}, "reason": "矩阵"});
+    let filed = json_of(
+        app.post(
+            &format!("/api/v1/projects/{project}/adjustments"),
+            &app.admin_token,
+            body,
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    filed["id"].as_str().unwrap().to_owned()
+}
+
+/// Rejects every pending adjustment request, so that the next row may file on the same field.
+async fn reject_pending_adjustments(app: &TestApp) {
+    let (_, pending) = app.get_json("/api/v1/adjustments?status=pending").await;
+    for request in pending["items"].as_array().unwrap() {
+        let path = format!(
+            "/api/v1/adjustments/{}/review",
+            request["id"].as_str().unwrap()
+        );
+        let body = json!({"decision": "rejected", "note": "矩阵复原"});
+        json_of(
+            app.post(&path, &app.admin_token, body).await,
+            StatusCode::OK,
+        )
+        .await;
+    }
 }
 
 fn caller_key(caller: &str) -> &'static str {
@@ -276,7 +326,10 @@ async fn prepare(app: &TestApp, world: &mut World, row: &Row, n: usize) -> Prepa
     };
     let id = match (template, row.object.as_str()) {
         (_, "missing") => missing,
+        ("/api/v1/projects/{id}/renewal", "own") => world.reserve_project.clone(),
         (t, _) if t.starts_with("/api/v1/projects/") => project.clone(),
+        ("/api/v1/adjustments/{id}", _) => world.decided_adjustment.clone(),
+        ("/api/v1/adjustments/{id}/review", _) => file_adjustment(app, &world.own_project, n).await,
         ("/api/v1/reports/{id}", "own") => world.own_returned_report.clone(),
         ("/api/v1/reports/{id}", _) => world.other_returned_report.clone(),
         ("/api/v1/reports/{id}/review", object) => {
@@ -342,6 +395,15 @@ async fn prepare(app: &TestApp, world: &mut World, row: &Row, n: usize) -> Prepa
             "investment_completed": "10.00", "physical_progress": 5, "summary": "矩阵"})),
         "PATCH /api/v1/reports/{id}" => Some(json!({"summary": format!("矩阵{n}")})),
         "POST /api/v1/reports/{id}/review" => Some(json!({"decision": "returned"})),
+        "PATCH /api/v1/plans/{code}" => Some(json!({"reserve_validity_years": 3})),
+        "POST /api/v1/plans/{code}/reserve-sweep" => Some(json!({"dry_run": true})),
+        "POST /api/v1/projects/{id}/adjustments" => {
+            Some(json!({"changes": {"scale": format!("矩阵规模{n}")}, "reason": "矩阵"}))
+        }
+        "POST /api/v1/adjustments/{id}/review" => {
+            Some(json!({"decision": "rejected", "note": "矩阵"}))
+        }
+        "POST /api/v1/projects/{id}/renewal" => Some(json!({"note": "矩阵续期"})),
         "POST /api/v1/organizations" => {
             Some(json!({"name": format!("矩阵组织{n}"), "kind": "department"}))
         }
@@ -364,10 +426,17 @@ async fn prepare(app: &TestApp, world: &mut World, row: &Row, n: usize) -> Prepa
     };
     let needs_if_match = matches!(
         row.operation.as_str(),
-        "PATCH /api/v1/projects/{id}" | "POST /api/v1/projects/{id}/transitions"
+        "PATCH /api/v1/projects/{id}"
+            | "POST /api/v1/projects/{id}/transitions"
+            | "POST /api/v1/projects/{id}/renewal"
     );
     let if_match = if needs_if_match {
-        let response = app.get(&format!("/api/v1/projects/{project}")).await;
+        let target = if template.starts_with("/api/v1/projects/{id}") && row.object != "missing" {
+            id.clone()
+        } else {
+            project.clone()
+        };
+        let response = app.get(&format!("/api/v1/projects/{target}")).await;
         Some(response.headers()["etag"].to_str().unwrap().to_owned())
     } else {
         None
@@ -381,6 +450,11 @@ async fn prepare(app: &TestApp, world: &mut World, row: &Row, n: usize) -> Prepa
         }
         ("DELETE", _) => "/api/v1/api-keys".to_owned(),
         ("POST", "/api/v1/plans/{code}/imports") => format!("/api/v1/projects/{project}"),
+        ("POST", "/api/v1/plans/{code}/reserve-sweep") => {
+            "/api/v1/projects?status=withdrawn&limit=200".to_owned()
+        }
+        ("POST", "/api/v1/projects/{id}/renewal") => format!("/api/v1/projects/{id}"),
+        ("POST", "/api/v1/adjustments/{id}/review") => format!("/api/v1/adjustments/{id}"),
         _ => path.clone(),
     };
     Prepared {
@@ -491,6 +565,9 @@ async fn every_operation_follows_the_matrix(backend: Backend) {
         }
         if status < 300 {
             restore(&app, &mut world, row, caller, &prepared).await;
+        }
+        if row.operation.contains("/adjustments") {
+            reject_pending_adjustments(&app).await;
         }
     }
 }
