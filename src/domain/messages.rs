@@ -6,6 +6,37 @@
 /// Messages matched whole.
 const EXACT: &[(&str, &str)] = &[
     (
+        "expired is given by the reserve sweep alone",
+        "“储备期满”只能由储备清理自动给出",
+    ),
+    (
+        "only a withdrawal takes a reason",
+        "只有退出时才填写退出原因",
+    ),
+    (
+        "must change at least one of location, scale, description, end_year, investment.total",
+        "须至少调整地点、规模、建设内容、完工年份或计划总投资中的一项",
+    ),
+    ("changes nothing", "申请的调整与现状相同"),
+    ("must not be blank", "不能为空白"),
+    ("must be at most 2000 characters", "最多 2000 个字符"),
+    (
+        "must be a whole number of days from 0 to 3650",
+        "须为 0 到 3650 的整数天数",
+    ),
+    (
+        "must be a whole number of years from 1 to 20",
+        "须为 1 到 20 的整数年",
+    ),
+    (
+        "must be pending, approved or rejected",
+        "须为 pending、approved 或 rejected",
+    ),
+    (
+        "the request was decided meanwhile",
+        "该调整申请已被他人审批",
+    ),
+    (
         "must be 1 to 200 characters, not blank",
         "须为 1 到 200 个字符，不能为空白",
     ),
@@ -195,6 +226,20 @@ const EXACT: &[(&str, &str)] = &[
 
 /// Messages matched by their start (the rest carries a value).
 const PREFIXES: &[(&str, &str)] = &[
+    ("the years add up to ", "各年度计划投资之和超过了总投资"),
+    ("the year ", "同一年份不能重复填写"),
+    ("only a reserve project is renewed", "只有储备项目可以续期"),
+    ("must not be earlier than today", "不能早于今天"),
+    (
+        "unknown reason ",
+        "退出原因须为 merged、cancelled_by_owner、funding_unavailable 或 other",
+    ),
+    ("the request is already ", "该调整申请已审批"),
+    (
+        "the project's ",
+        "项目的相关字段在申请后已被修改，请重新审核",
+    ),
+    ("no adjustment request has the id", "调整申请不存在"),
     (
         "the funding sources add up to ",
         "各资金来源之和超过了总投资",
@@ -272,6 +317,9 @@ pub fn zh(message: &str) -> String {
     if let Some((_, zh)) = PREFIXES.iter().find(|(en, _)| message.starts_with(en)) {
         return (*zh).to_owned();
     }
+    if message.contains(" an adjustment request pending ") {
+        return "该字段有待审批的调整申请，须先由规划办公室审批".to_owned();
+    }
     if message.ends_with(" is reported already") {
         return "该期间已经填报过".to_owned();
     }
@@ -293,6 +341,14 @@ mod tests {
             "各资金来源之和超过了总投资"
         );
         assert_eq!(zh("2025-06 is reported already"), "该期间已经填报过");
+        assert_eq!(
+            zh("scale has an adjustment request pending (x): the plan office decides it first"),
+            "该字段有待审批的调整申请，须先由规划办公室审批"
+        );
+        assert_eq!(
+            zh("the years add up to 5.00, more than the total 4.00"),
+            "各年度计划投资之和超过了总投资"
+        );
         assert_eq!(zh("something new"), "something new");
     }
 

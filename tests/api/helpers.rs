@@ -10,6 +10,11 @@ use portfolio_registry::{
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
+/// Today in the registry's calendar (China Standard Time).
+pub fn today() -> chrono::NaiveDate {
+    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
+}
+
 /// The first administrator's password in every test application.
 pub const ADMIN_PASSWORD: &str = "test-admin-passphrase";
 /// The password of every user a test adds.
@@ -305,6 +310,20 @@ impl TestApp {
             body["id"].as_str().unwrap().to_owned(),
             body["key"].as_str().unwrap().to_owned(),
         )
+    }
+
+    /// Runs one SQL statement on the app's database, behind the API's back (to set up a
+    /// state the API cannot reach yet, such as a reserve entered years ago).
+    pub async fn execute_sql(&self, sql: &str) {
+        let sql = sql.to_owned();
+        self.db
+            .run(move |conn| {
+                diesel::sql_query(sql)
+                    .execute(conn)
+                    .map_err(portfolio_registry::db::StorageError::from)
+            })
+            .await
+            .expect("running SQL on the test database");
     }
 
     /// How many entries the audit trail holds.

@@ -4,6 +4,7 @@
 #[macro_use]
 mod helpers;
 
+mod adjustments;
 mod admin;
 mod audit;
 mod auth;
@@ -22,6 +23,7 @@ mod plans;
 mod projects;
 mod registration;
 mod reports;
+mod reserve;
 mod seeds;
 mod sheets;
 mod statements;
@@ -30,3 +32,4 @@ mod summary;
 mod synth;
 mod throttling;
 mod tokens;
+mod yearly;
