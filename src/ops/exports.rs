@@ -28,6 +28,7 @@ pub fn names(conn: &mut DbConnection, caller: &Caller) -> Result<Names, Error> {
     Ok(Names {
         organizations,
         categories,
+        this_year: chrono::Datelike::year(&db::today()),
     })
 }
 

@@ -507,7 +507,12 @@ fn state(context: &Context, ledger: &Ledger, cells: &[Cell]) -> (Stated, Vec<Cel
                 },
                 Err(why) => fail(why),
             },
-            Column::Secured | Column::Gap | Column::Completed | Column::Progress => {}
+            Column::Secured
+            | Column::Gap
+            | Column::Completed
+            | Column::PlannedThisYear
+            | Column::CompletedThisYear
+            | Column::Progress => {}
             Column::NationalCode => stated.national_code = Some(text),
             Column::SourceRef => stated.source_ref = Some(text),
             Column::Description => stated.description = Some(text),
@@ -761,6 +766,7 @@ fn differences(context: &Context, before: Option<&Project>, after: &Project) -> 
     let names = crate::sheets::write::Names {
         organizations: context.organization_names.clone(),
         categories: context.category_names.clone(),
+        this_year: chrono::Datelike::year(&db::today()),
     };
     let shown = |project: &Project, column: Column| match crate::sheets::write::value(
         column, project, &names,
@@ -803,6 +809,8 @@ fn field_name(column: Column) -> String {
         Column::Secured => "investment.secured".into(),
         Column::Gap => "investment.gap".into(),
         Column::Completed => "completed_investment".into(),
+        Column::PlannedThisYear => "investment_by_year.planned".into(),
+        Column::CompletedThisYear => "investment_by_year.completed".into(),
         Column::Progress => "progress_pct".into(),
         Column::NationalCode => "national_code".into(),
         Column::SourceRef => "source_ref".into(),

@@ -19,6 +19,8 @@ pub enum Column {
     Secured,
     Gap,
     Completed,
+    PlannedThisYear,
+    CompletedThisYear,
     Progress,
     NationalCode,
     SourceRef,
@@ -45,6 +47,8 @@ impl Column {
             Self::Secured,
             Self::Gap,
             Self::Completed,
+            Self::PlannedThisYear,
+            Self::CompletedThisYear,
             Self::Progress,
             Self::NationalCode,
             Self::SourceRef,
@@ -78,6 +82,8 @@ impl Column {
             Self::Secured => "已落实",
             Self::Gap => "资金缺口",
             Self::Completed => "累计完成投资",
+            Self::PlannedThisYear => "本年计划投资",
+            Self::CompletedThisYear => "本年完成投资",
             Self::Progress => "形象进度",
             Self::NationalCode => "全国项目代码",
             Self::SourceRef => "规划出处",
@@ -89,15 +95,28 @@ impl Column {
     pub fn is_amount(self) -> bool {
         matches!(
             self,
-            Self::Total | Self::Source(_) | Self::Secured | Self::Gap | Self::Completed
+            Self::Total
+                | Self::Source(_)
+                | Self::Secured
+                | Self::Gap
+                | Self::Completed
+                | Self::PlannedThisYear
+                | Self::CompletedThisYear
         )
     }
 
-    /// Computed by the registry: written by the export, ignored by the import.
+    /// Computed by the registry: written by the export, ignored by the import. (This
+    /// year's planned investment is written through the API's `investment_by_year`: a ledger
+    /// row holds one year of it, which would not say which.)
     pub fn is_computed(self) -> bool {
         matches!(
             self,
-            Self::Secured | Self::Gap | Self::Completed | Self::Progress
+            Self::Secured
+                | Self::Gap
+                | Self::Completed
+                | Self::PlannedThisYear
+                | Self::CompletedThisYear
+                | Self::Progress
         )
     }
 

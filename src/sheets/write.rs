@@ -33,6 +33,8 @@ pub struct Names {
     pub organizations: HashMap<OrganizationId, String>,
     /// Category code → Chinese name.
     pub categories: HashMap<String, String>,
+    /// The year the 本年 columns show (the registry's current year).
+    pub this_year: i32,
 }
 
 /// The value of `column` for `project`.
@@ -71,6 +73,18 @@ pub fn value(column: Column, project: &Project, names: &Names) -> Value {
         Column::Secured => Value::Amount(project.investment.secured),
         Column::Gap => amount(project.investment.gap),
         Column::Completed => Value::Amount(project.completed_investment),
+        Column::PlannedThisYear | Column::CompletedThisYear => {
+            let year = project
+                .investment_by_year
+                .iter()
+                .find(|year| year.year == names.this_year);
+            match (column, year) {
+                (Column::PlannedThisYear, Some(year)) => amount(year.planned),
+                (_, Some(year)) => Value::Amount(year.completed),
+                // A year outside the plan's period: nothing planned or done in this plan.
+                (_, None) => Value::Empty,
+            }
+        }
         Column::Progress => Value::Whole(i64::from(project.progress_pct)),
         Column::NationalCode => text(project.national_code.as_deref()),
         Column::SourceRef => text(project.source_ref.as_deref()),
