@@ -14,10 +14,15 @@ const SOURCE = {
   social_capital: '社会资本', financial: '金融机构', other: '其他',
 };
 const REPORT_STATUS = { submitted: '待审核', accepted: '已通过', returned: '已退回' };
+const ADJUSTMENT_STATUS = { pending: '待审批', approved: '已批准', rejected: '已驳回' };
+const WITHDRAWAL_REASON = {
+  expired: '储备期满', merged: '合并', cancelled_by_owner: '业主取消', funding_unavailable: '资金无法落实', other: '其他',
+};
 const ACTION = {
   'project.create': '登记项目', 'project.update': '修改项目', 'project.transition': '变更状态',
   'project.figures': '更新完成投资与进度', 'report.create': '提交报告', 'report.update': '更正报告',
-  'report.review': '审核报告',
+  'report.review': '审核报告', 'project.adjust': '按调整申请修改', 'project.renew': '续期',
+  'project.expire': '储备期满退出', 'adjustment.request': '申请调整', 'adjustment.review': '审批调整',
 };
 const SORTS = { code: '编号', name: '名称', '-updated_at': '最近更新', '-total_investment': '总投资（高→低）' };
 const FIELD = {
@@ -27,9 +32,13 @@ const FIELD = {
   period: '月份', investment_completed: '本期完成投资（元）', physical_progress: '形象进度（%）', summary: '进展情况',
   issues: '存在问题', note: '说明', comment: '审核意见', username: '用户名', password: '密码', role: '角色',
   organization_id: '所属单位', display_name: '姓名', kind: '单位类型', current_password: '当前密码',
-  new_password: '新密码', to: '目标状态',
+  new_password: '新密码', to: '目标状态', investment_by_year: '分年度计划投资', reason: '理由',
+  changes: '调整内容', reserve_since: '入库日期', reserve_expires: '储备到期', withdrawal_reason: '退出原因',
 };
 for (const [key, label] of Object.entries(SOURCE)) FIELD[`investment.${key}`] = `${label}（元）`;
+// What an adjustment request may change (a merge patch of these, `investment` as `{total}`).
+const ADJUSTABLE = ['location', 'scale', 'description', 'end_year', 'investment.total'];
+for (const field of ADJUSTABLE) FIELD[`changes.${field}`] = FIELD[field];
 
 // `nextFlash`: a message for the page the next navigation shows.
 const state = { user: null, csrf: null, plans: [], plan: null, summary: null, nextFlash: null, navigations: 0 };
@@ -92,6 +101,27 @@ function month(period) {
   const [year, m] = (period || '').split('-');
   return year ? `${year}年${Number(m)}月` : '—';
 }
+
+/** A calendar date `YYYY-MM-DD` as written (no time zone can shift it). */
+function day(date) {
+  const [year, m, d] = (date || '').split('-');
+  return d ? `${year}年${Number(m)}月${Number(d)}日` : '—';
+}
+
+/** The sum of amount strings, exactly (in fen, as BigInt); `null` when none is set. */
+function sum(amounts) {
+  const set = amounts.filter((a) => a != null);
+  if (!set.length) return null;
+  const fen = set.reduce((total, amount) => {
+    const [whole, fraction = ''] = amount.split('.');
+    return total + BigInt(whole + (fraction + '00').slice(0, 2));
+  }, 0n);
+  const text = fen.toString().padStart(3, '0');
+  return `${text.slice(0, -2)}.${text.slice(-2)}`;
+}
+
+/** This year, the year whose `planned` is 本年计划投资. */
+const thisYear = () => new Date().getFullYear();
 
 function when(timestamp) {
   if (!timestamp) return '—';
@@ -221,6 +251,8 @@ const can = {
   register() { return ['department', 'platform_company', 'plan_office'].includes(state.user.role); },
   audit() { return ['finance', 'plan_office'].includes(state.user.role); },
   reviewQueue() { return ['finance', 'plan_office'].includes(state.user.role); },
+  reviewAdjustments() { return state.user.role === 'plan_office'; },
+  renew(project) { return state.user.role === 'plan_office' && project.status === 'reserve'; },
   administer() { return state.user.role === 'plan_office'; },
 };
 
@@ -249,6 +281,7 @@ function renderChrome() {
   }
   const links = [['#/', '总览'], ['#/projects', '项目库']];
   if (can.reviewQueue()) links.push(['#/reviews', '待审核报告']);
+  if (can.reviewAdjustments()) links.push(['#/adjustments', '调整审批']);
   if (can.administer()) links.push(['#/users', '用户'], ['#/organizations', '单位'], ['#/api-keys', '接口密钥']);
   links.push(['#/password', '修改密码']);
   const current = location.hash.split('?')[0] || '#/';
@@ -265,6 +298,7 @@ const ROUTES = [
   [/^#\/projects\/new$/, newProjectPage],
   [/^#\/projects\/([0-9a-f-]{36})$/, projectPage],
   [/^#\/reviews$/, reviewQueuePage],
+  [/^#\/adjustments$/, adjustmentQueuePage],
   [/^#\/users$/, usersPage],
   [/^#\/organizations$/, organizationsPage],
   [/^#\/api-keys$/, apiKeysPage],
@@ -335,10 +369,21 @@ function figure(label, value) {
   return h('div', { class: 'figure' }, h('div', { class: 'label' }, label), h('div', { class: 'value' }, value));
 }
 
-function table(headings, rows) {
+/** `rowClass(i)`, if given, names a class for the i-th row. */
+function table(headings, rows, rowClass) {
   return h('table', {},
     h('thead', {}, h('tr', {}, headings.map(([label, numeric]) => h('th', { class: numeric ? 'num' : null, scope: 'col' }, label)))),
-    h('tbody', {}, rows.map((cells) => h('tr', {}, cells.map((cell, i) => h('td', { class: headings[i][1] ? 'num' : null }, cell))))));
+    h('tbody', {}, rows.map((cells, r) => h('tr', { class: rowClass ? rowClass(r) : null },
+      cells.map((cell, i) => h('td', { class: headings[i][1] ? 'num' : null }, cell))))));
+}
+
+/** Years with planned and completed investment: this year's row is marked 本年计划投资. */
+function yearTable(years) {
+  const current = thisYear();
+  return table([['年度'], ['计划投资', true], ['完成投资', true]],
+    years.map((y) => [y.year === current ? [`${y.year}年 `, h('span', { class: 'badge' }, '本年计划投资')] : `${y.year}年`,
+      wan(y.planned), wan(y.completed)]),
+    (r) => (years[r].year === current ? 'current-year' : null));
 }
 
 function chart(element, option, onClick) {
@@ -361,6 +406,8 @@ async function dashboard(view) {
   const statusChart = h('div', { class: 'chart', role: 'img', 'aria-label': '按状态的项目数' });
   const sourceChart = h('div', { class: 'chart', role: 'img', 'aria-label': '按资金来源的已落实资金' });
   const departmentChart = h('div', { class: 'chart', role: 'img', 'aria-label': '按牵头部门的项目数与总投资' });
+  const yearChart = h('div', { class: 'chart', role: 'img', 'aria-label': '分年度计划投资与完成投资' });
+  const byYear = summary.by_year || [];
   const departments = summary.by_department.map((d) => ({ ...d, label: d.name || '未指定牵头部门' }));
   const choosePlan = state.plans.length > 1 ? h('label', {}, '规划',
     h('select', { name: 'plan', onchange: (event) => {
@@ -397,7 +444,8 @@ async function dashboard(view) {
         table([['牵头部门'], ['项目数', true], ['计划总投资', true], ['缺口', true]],
           departments.map((d) => [
             d.organization ? h('a', { href: `#/projects?lead_department=${d.organization}` }, d.label) : d.label,
-            d.projects, wan(d.total), wan(d.gap)])))),
+            d.projects, wan(d.total), wan(d.gap)]))),
+      h('section', { class: 'card' }, h('h2', {}, '分年度计划投资与完成投资'), yearChart, yearTable(byYear))),
   );
   if (!shown) return;
   chart(categoryChart, {
@@ -422,6 +470,17 @@ async function dashboard(view) {
     yAxis: { type: 'category', data: summary.by_funding_source.map((s) => SOURCE[s.source]) },
     series: [{ type: 'bar', data: summary.by_funding_source.map((s) => ({ value: drawn(s.amount), exact: s.amount })) }],
   });
+  chart(yearChart, {
+    tooltip: { trigger: 'axis', formatter: (items) => [items[0].name, ...items.map((p) => `${p.seriesName}：${wan(p.data.exact)}`)].join('<br>') },
+    legend: { data: ['计划投资', '完成投资'] },
+    grid: { left: 70, right: 20 },
+    xAxis: { type: 'category', data: byYear.map((y) => `${y.year}年`) },
+    yAxis: { type: 'value', name: '万元' },
+    series: [
+      { name: '计划投资', type: 'bar', data: byYear.map((y) => ({ value: drawn(y.planned), exact: y.planned })) },
+      { name: '完成投资', type: 'bar', data: byYear.map((y) => ({ value: drawn(y.completed), exact: y.completed })) },
+    ],
+  });
   chart(departmentChart, {
     tooltip: { trigger: 'axis' },
     legend: { data: ['储备', '前期', '在建', '建成'] },
@@ -442,7 +501,7 @@ async function projectList(view, params) {
   const summary = state.summary || await get(`/api/v1/plans/${encodeURIComponent(plan.code)}/summary`);
   state.summary = summary;
   const query = new URLSearchParams({ plan: plan.code, limit: '50' });
-  for (const name of ['category', 'status', 'lead_department', 'year', 'q', 'sort', 'cursor']) {
+  for (const name of ['category', 'status', 'lead_department', 'year', 'expiring_within_days', 'q', 'sort', 'cursor']) {
     if (params.get(name)) query.set(name, params.get(name));
   }
   const countQuery = new URLSearchParams(query);
@@ -467,6 +526,7 @@ async function projectList(view, params) {
     const year = String(plan.start_year + i);
     return [year, `${year}年`];
   })),
+  h('label', { class: 'check' }, h('input', { name: 'expiring_within_days', type: 'checkbox', value: '90', checked: params.get('expiring_within_days') === '90' }), '即将到期（90天内）'),
   h('label', {}, '关键词（名称、编号、地点）', h('input', { name: 'q', value: params.get('q') || '', type: 'search' })),
   h('label', {}, '排序', h('select', { name: 'sort' }, Object.entries(SORTS).map(([value, text]) => h('option', { value, selected: (params.get('sort') || 'code') === value }, text)))),
   h('button', { type: 'submit' }, '筛选'));
@@ -475,6 +535,7 @@ async function projectList(view, params) {
   exportQuery.delete('cursor');
   const next = new URLSearchParams(params);
   if (page.next_cursor) next.set('cursor', page.next_cursor);
+  const expiring = Boolean(params.get('expiring_within_days'));
   view(
     h('h1', {}, '项目库'),
     form,
@@ -485,11 +546,12 @@ async function projectList(view, params) {
       page.next_cursor ? h('a', { href: `#/projects?${next}` }, '下一页') : null,
       h('a', { href: `/api/v1/projects/export?format=xlsx&unit=wan&${exportQuery}` }, '导出 Excel（万元）'),
       h('a', { href: `/api/v1/projects/export?format=csv&${exportQuery}` }, '导出 CSV（元）')),
-    table([['编号'], ['名称'], ['类别'], ['状态'], ['计划总投资', true], ['缺口', true], ['形象进度', true]],
+    table([['编号'], ['名称'], ['类别'], ['状态'], ['计划总投资', true], ['缺口', true], ['形象进度', true], ...(expiring ? [['储备到期']] : [])],
       page.items.map((p) => [
         p.code, h('a', { href: `#/projects/${p.id}` }, p.name),
         (summary.by_category.find((c) => c.category === p.category) || {}).name_zh || p.category,
-        STATUS[p.status], wan(p.investment.total), wan(p.investment.gap), `${p.progress_pct}%`])),
+        STATUS[p.status], wan(p.investment.total), wan(p.investment.gap), `${p.progress_pct}%`,
+        ...(expiring ? [day(p.reserve_expires)] : [])])),
   );
 }
 
@@ -498,22 +560,43 @@ async function projectList(view, params) {
 const EDITABLE = ['name', 'description', 'location', 'scale', 'start_year', 'end_year', 'national_code',
   'investment.total', ...Object.keys(SOURCE).map((s) => `investment.${s}`)];
 
+// A year's planned investment is edited as the field `investment_by_year.YYYY`.
+const YEAR_FIELD = 'investment_by_year.';
+
+/** The fields of the edit form: the ones above and the planned amount of each plan year. */
+function editable(project) {
+  return [...EDITABLE, ...(project.investment_by_year || []).map((y) => `${YEAR_FIELD}${y.year}`)];
+}
+
+function label(field) {
+  if (FIELD[field]) return FIELD[field];
+  return field.startsWith(YEAR_FIELD) ? `${field.slice(YEAR_FIELD.length)}年计划投资（元）` : field;
+}
+
+const isAmount = (field) => field.startsWith('investment.') || field.startsWith(YEAR_FIELD);
+
 function valueOf(project, field) {
+  if (field.startsWith(YEAR_FIELD)) {
+    const year = Number(field.slice(YEAR_FIELD.length));
+    const entry = (project.investment_by_year || []).find((y) => y.year === year);
+    return entry ? entry.planned : null;
+  }
   return field.split('.').reduce((v, key) => (v == null ? v : v[key]), project);
 }
 
 function shown(project, field) {
   const value = valueOf(project, field);
   if (value === null || value === undefined || value === '') return '—';
-  return field.startsWith('investment.') ? yuan(value) : String(value);
+  return isAmount(field) ? yuan(value) : String(value);
 }
 
 async function projectPage(view, params, id) {
   const loaded = await api('GET', `/api/v1/projects/${id}`);
   const project = loaded.data;
-  const [transitions, reports] = await Promise.all([
+  const [transitions, reports, adjustments] = await Promise.all([
     get(`/api/v1/projects/${id}/transitions`),
     get(`/api/v1/projects/${id}/reports`),
+    get(`/api/v1/projects/${id}/adjustments?limit=200`),
   ]);
   const history = can.audit() ? await get(`/api/v1/projects/${id}/history?limit=50`) : null;
   const names = await organizationNames();
@@ -526,7 +609,11 @@ async function projectPage(view, params, id) {
       h('dl', { class: 'fields' },
         ['description', 'location', 'scale', 'start_year', 'end_year', 'national_code'].flatMap((f) => [h('dt', {}, FIELD[f]), h('dd', {}, shown(project, f))]),
         h('dt', {}, '牵头部门'), h('dd', {}, names.get(project.lead_department) || (project.lead_department ? '（单位）' : '未指定')),
-        h('dt', {}, '实施单位'), h('dd', {}, names.get(project.implementing_org) || (project.implementing_org ? '（单位）' : '—')))),
+        h('dt', {}, '实施单位'), h('dd', {}, names.get(project.implementing_org) || (project.implementing_org ? '（单位）' : '—')),
+        h('dt', {}, FIELD.reserve_since), h('dd', {}, day(project.reserve_since)),
+        project.reserve_expires ? [h('dt', {}, FIELD.reserve_expires), h('dd', {}, day(project.reserve_expires))] : null,
+        project.withdrawal_reason ? [h('dt', {}, FIELD.withdrawal_reason),
+          h('dd', {}, WITHDRAWAL_REASON[project.withdrawal_reason] || project.withdrawal_reason)] : null)),
     h('section', { class: 'card' }, h('h2', {}, '投资'),
       table([['项目'], ['金额（元）', true], ['万元', true]], [
         ['计划总投资', yuan(investment.total), wan(investment.total)],
@@ -536,10 +623,13 @@ async function projectPage(view, params, id) {
         ['累计完成投资', yuan(project.completed_investment), wan(project.completed_investment)],
       ]),
       h('p', {}, `形象进度 ${project.progress_pct}%`)),
+    yearSection(project),
   ];
   if (can.edit(project)) sections.push(editSection(project, loaded.etag));
   const open = moves(project);
   if (open.length) sections.push(moveSection(project, loaded.etag, open));
+  if (can.renew(project)) sections.push(renewSection(project, loaded.etag));
+  sections.push(adjustmentsSection(project, adjustments));
   sections.push(h('section', { class: 'card' }, h('h2', {}, '生命周期'),
     h('ol', { class: 'timeline' }, transitions.map((t) => h('li', {},
       h('strong', {}, t.from ? `${STATUS[t.from]} → ${STATUS[t.to]}` : `登记为${STATUS[t.to]}`), ' ',
@@ -626,9 +716,10 @@ function editSection(project, etag) {
     const attrs = { name: field, value: value == null ? '' : String(value) };
     if (field === 'description') return h('textarea', attrs);
     if (field.endsWith('_year')) return h('input', { ...attrs, inputmode: 'numeric' });
-    if (field.startsWith('investment.')) return h('input', { ...attrs, inputmode: 'decimal', placeholder: '例如 1500000.00' });
+    if (isAmount(field)) return h('input', { ...attrs, inputmode: 'decimal', placeholder: '例如 1500000.00' });
     return h('input', attrs);
   };
+  const years = editable(base).filter((field) => field.startsWith(YEAR_FIELD));
   const notice = h('div');
   const form = h('form', { onsubmit: async (event) => {
     event.preventDefault();
@@ -643,24 +734,42 @@ function editSection(project, etag) {
       flash('已保存。');
     } catch (error) {
       if (error.status === 412) await stale(project.id, form, notice, patch, (fresh, tag) => { base = fresh; baseTag = tag; });
-      else showProblem(error, form);
+      else showProblem(yearErrors(error, patch), form);
     }
   } },
   h('div', { class: 'form-grid' }, EDITABLE.map((field) => h('label', {}, FIELD[field], input(field)))),
+  years.length ? h('fieldset', {}, h('legend', {}, '分年度计划投资（各年合计不超过计划总投资；清空即删除该年）'),
+    h('div', { class: 'form-grid' }, years.map((field) => h('label', {}, label(field), input(field))))) : null,
   h('div', { class: 'actions' }, h('button', { type: 'submit' }, '保存修改')));
   return h('section', { class: 'card' }, h('h2', {}, '编辑'), notice, form);
 }
 
-/** The JSON merge patch of what the form changed against `base`. */
+/** A field error on the n-th year of `patch` (`investment_by_year[n].planned`) named as
+ *  that year's input, so that it shows beside it. */
+function yearErrors(error, patch) {
+  const years = patch.investment_by_year || [];
+  for (const fieldError of (error.problem && error.problem.errors) || []) {
+    const match = /^investment_by_year\[(\d+)\]/.exec(fieldError.field || '');
+    if (match && years[Number(match[1])]) fieldError.field = `${YEAR_FIELD}${years[Number(match[1])].year}`;
+  }
+  return error;
+}
+
+/** The JSON merge patch of what the form changed against `base`; a year's plan is sent as
+ *  `investment_by_year: [{year, planned}]`, only the years changed. */
 function changes(form, base) {
   const patch = {};
-  for (const field of EDITABLE) {
+  for (const field of editable(base)) {
+    if (!form.elements[field]) continue;
     const text = form.elements[field].value.trim();
     const before = valueOf(base, field);
     const beforeText = before == null ? '' : String(before);
     if (text === beforeText) continue;
     const value = text === '' ? null : field.endsWith('_year') && /^\d+$/.test(text) ? Number(text) : text;
-    if (field.startsWith('investment.')) {
+    if (field.startsWith(YEAR_FIELD)) {
+      patch.investment_by_year = patch.investment_by_year || [];
+      patch.investment_by_year.push({ year: Number(field.slice(YEAR_FIELD.length)), planned: value });
+    } else if (field.startsWith('investment.')) {
       patch.investment = patch.investment || {};
       patch.investment[field.slice('investment.'.length)] = value;
     } else {
@@ -672,18 +781,20 @@ function changes(form, base) {
 
 async function stale(id, form, notice, patch, rebase) {
   const fresh = await api('GET', `/api/v1/projects/${id}`);
-  const mine = new Set(Object.keys(patch).flatMap((k) => (k === 'investment' ? Object.keys(patch.investment).map((s) => `investment.${s}`) : [k])));
-  const changedSince = EDITABLE.filter((field) => {
+  const mine = new Set(Object.keys(patch).flatMap((k) => (k === 'investment' ? Object.keys(patch.investment).map((s) => `investment.${s}`)
+    : k === 'investment_by_year' ? patch.investment_by_year.map((y) => `${YEAR_FIELD}${y.year}`) : [k])));
+  const fields = editable(fresh.data).filter((field) => form.elements[field]);
+  const changedSince = fields.filter((field) => {
     const input = form.elements[field];
     return !mine.has(field) && String(valueOf(fresh.data, field) ?? '') !== input.value.trim();
   });
   notice.replaceChildren(h('div', { class: 'notice', role: 'alert' },
     h('strong', {}, '保存未成功：有人在你之后修改了这个项目（现在是版本 ' + fresh.data.version + '）。'),
     changedSince.length ? h('p', {}, '对方改动了：') : h('p', {}, '对方的改动不涉及表单中的字段。'),
-    changedSince.length ? table([['字段'], ['现在的值']], changedSince.map((f) => [FIELD[f], shown(fresh.data, f)])) : null,
-    h('p', {}, `你的修改：${[...mine].map((f) => FIELD[f]).join('、')}。`),
+    changedSince.length ? table([['字段'], ['现在的值']], changedSince.map((f) => [label(f), shown(fresh.data, f)])) : null,
+    h('p', {}, `你的修改：${[...mine].map(label).join('、')}。`),
     h('div', { class: 'actions' }, h('button', { type: 'button', onclick: () => {
-      for (const field of EDITABLE) {
+      for (const field of fields) {
         if (!mine.has(field)) {
           const value = valueOf(fresh.data, field);
           form.elements[field].value = value == null ? '' : String(value);
@@ -697,12 +808,17 @@ async function stale(id, form, notice, patch, rebase) {
 }
 
 function moveSection(project, etag, open) {
+  const reason = h('label', { hidden: open[0] !== 'withdrawn' }, FIELD.withdrawal_reason,
+    h('select', { name: 'reason' }, Object.entries(WITHDRAWAL_REASON).filter(([code]) => code !== 'expired')
+      .map(([code, text]) => h('option', { value: code, selected: code === 'other' }, text))));
   const form = h('form', { onsubmit: async (event) => {
     event.preventDefault();
     const data = new FormData(form);
     const note = String(data.get('note') || '').trim();
+    const body = { to: data.get('to'), note: note || null };
+    if (body.to === 'withdrawn') body.reason = data.get('reason');
     try {
-      await api('POST', `/api/v1/projects/${project.id}/transitions`, { to: data.get('to'), note: note || null }, { ifMatch: etag });
+      await api('POST', `/api/v1/projects/${project.id}/transitions`, body, { ifMatch: etag });
       await route();
       flash(`已转为${STATUS[data.get('to')]}。`);
     } catch (error) {
@@ -710,10 +826,41 @@ function moveSection(project, etag, open) {
     }
   } },
   h('div', { class: 'form-grid' },
-    h('label', {}, FIELD.to, h('select', { name: 'to' }, open.map((s) => h('option', { value: s }, STATUS[s])))),
+    h('label', {}, FIELD.to, h('select', { name: 'to', onchange: (event) => { reason.hidden = event.target.value !== 'withdrawn'; } },
+      open.map((s) => h('option', { value: s }, STATUS[s])))),
+    reason,
     h('label', {}, '说明（退出、退回、重新入库时必填）', h('input', { name: 'note' }))),
   h('div', { class: 'actions' }, h('button', { type: 'submit' }, '变更状态')));
   return h('section', { class: 'card' }, h('h2', {}, '变更状态'), form);
+}
+
+/** The plan office keeps a reserve project in the reserve: its reserve counts from today. */
+function renewSection(project, etag) {
+  const form = h('form', { onsubmit: async (event) => {
+    event.preventDefault();
+    try {
+      await api('POST', `/api/v1/projects/${project.id}/renewal`, { note: String(new FormData(form).get('note') || '').trim() }, { ifMatch: etag });
+      await route();
+      flash('已续期，储备期自今日起重新计算。');
+    } catch (error) {
+      showProblem(error, form);
+    }
+  } },
+  h('p', { class: 'muted' }, project.reserve_expires ? `储备到期：${day(project.reserve_expires)}。` : '', '续期后储备期自今日起重新计算。'),
+  h('label', {}, '续期说明（必填）', h('input', { name: 'note', required: true })),
+  h('div', { class: 'actions' }, h('button', { type: 'submit' }, '续期')));
+  return h('section', { class: 'card' }, h('h2', {}, '续期'), form);
+}
+
+/** 分年度投资: each plan year's planned and completed investment. */
+function yearSection(project) {
+  const years = project.investment_by_year || [];
+  const inPeriod = years.some((y) => y.year === thisYear());
+  return h('section', { class: 'card' }, h('h2', {}, '分年度投资'),
+    years.length ? yearTable(years) : h('p', { class: 'muted' }, '没有分年度数据。'),
+    h('p', { class: 'muted' },
+      `各年计划投资合计 ${wan(sum(years.map((y) => y.planned)))}，计划总投资 ${wan(project.investment.total)}。`,
+      inPeriod ? '' : `本年（${thisYear()}年）不在规划期内。`));
 }
 
 function reportsSection(project, reports) {
@@ -829,6 +976,142 @@ async function reviewQueuePage(view) {
           h('dt', {}, '形象进度'), h('dd', {}, `${project.progress_pct}%`))),
       reviewForm(report))),
   );
+}
+
+// ---- Adjustment requests ---------------------------------------------------------------
+
+/** The fields an adjustment's `changes` sets, in a fixed order. */
+function requestedChanges(changes) {
+  return ADJUSTABLE.filter((field) => valueOf(changes, field) !== undefined);
+}
+
+/** A value an adjustment asks for: `null` clears the field. */
+function asked(field, value) {
+  if (value === null || value === '') return '（清空）';
+  return isAmount(field) ? yuan(value) : String(value);
+}
+
+/** The project's adjustment requests and, for its owners and the plan office, a form to
+ *  file one. */
+function adjustmentsSection(project, page) {
+  const items = page.items;
+  const section = h('section', { class: 'card' }, h('h2', {}, '调整申请'),
+    items.length
+      ? table([['申请时间'], ['调整内容'], ['理由'], ['状态'], ['审批意见']], items.map((a) => [
+        when(a.requested_at),
+        h('ul', { class: 'plain' }, requestedChanges(a.changes).map((f) => h('li', {}, `${FIELD[f]}：${asked(f, valueOf(a.changes, f))}`))),
+        a.reason, ADJUSTMENT_STATUS[a.status] || a.status, a.review_note || '']))
+      : h('p', { class: 'muted' }, '还没有调整申请。'),
+    page.next_cursor ? h('p', { class: 'muted' }, '只列最早的 200 份。') : null,
+    can.reviewAdjustments() && items.some((a) => a.status === 'pending')
+      ? h('p', {}, h('a', { href: '#/adjustments' }, '到调整审批')) : null);
+  if (can.edit(project)) section.append(adjustmentForm(project));
+  return section;
+}
+
+/** A rule of the project the change would break is named by the project's field: show it
+ *  beside the change's input. */
+function adjustmentErrors(error) {
+  for (const fieldError of (error.problem && error.problem.errors) || []) {
+    const field = fieldError.field === 'investment' ? 'investment.total' : fieldError.field;
+    if (ADJUSTABLE.includes(field)) fieldError.field = `changes.${field}`;
+  }
+  return error;
+}
+
+/** Files an adjustment: only the fields changed against the project are sent. */
+function adjustmentForm(project) {
+  const input = (field) => {
+    const value = valueOf(project, field);
+    const attrs = { name: `changes.${field}`, value: value == null ? '' : String(value) };
+    if (field === 'description') return h('textarea', attrs);
+    if (field === 'end_year') return h('input', { ...attrs, inputmode: 'numeric' });
+    if (isAmount(field)) return h('input', { ...attrs, inputmode: 'decimal', placeholder: '例如 1500000.00' });
+    return h('input', attrs);
+  };
+  const form = h('form', { onsubmit: async (event) => {
+    event.preventDefault();
+    const changes = {};
+    for (const field of ADJUSTABLE) {
+      const text = form.elements[`changes.${field}`].value.trim();
+      const before = valueOf(project, field);
+      if (text === (before == null ? '' : String(before))) continue;
+      const value = text === '' ? null : field === 'end_year' && /^\d+$/.test(text) ? Number(text) : text;
+      if (field === 'investment.total') changes.investment = { total: value };
+      else changes[field] = value;
+    }
+    if (!Object.keys(changes).length) {
+      flash('没有调整内容：请至少修改一项。', true);
+      return;
+    }
+    try {
+      await api('POST', `/api/v1/projects/${project.id}/adjustments`, { changes, reason: String(new FormData(form).get('reason') || '').trim() });
+      await route();
+      flash('调整申请已提交，等待规划办审批。');
+    } catch (error) {
+      showProblem(adjustmentErrors(error), form);
+    }
+  } },
+  h('h2', {}, '申请调整'),
+  h('p', { class: 'muted' }, '建设地点、规模、建设内容、完工年份和计划总投资的调整须经规划办批准；只提交改动的项。'),
+  h('div', { class: 'form-grid' }, ADJUSTABLE.map((field) => h('label', {}, FIELD[field], input(field))),
+    h('label', {}, `${FIELD.reason}（必填）`, h('textarea', { name: 'reason', required: true }))),
+  h('div', { class: 'actions' }, h('button', { type: 'submit' }, '提交调整申请')));
+  return form;
+}
+
+/** The plan office's queue: pending requests, oldest first, each beside the project's
+ *  current values. */
+async function adjustmentQueuePage(view, params) {
+  const query = new URLSearchParams({ status: 'pending', limit: '50' });
+  if (params.get('cursor')) query.set('cursor', params.get('cursor'));
+  const page = await get(`/api/v1/adjustments?${query}`);
+  const ids = [...new Set(page.items.map((a) => a.project))];
+  const projects = new Map(await Promise.all(ids.map(async (id) => [id, await get(`/api/v1/projects/${id}`)])));
+  view(
+    h('h1', {}, '调整审批'),
+    h('div', { class: 'actions' },
+      h('span', { class: 'muted' }, page.items.length
+        ? `本页 ${page.items.length} 份待审批的调整申请，按提交时间从早到晚。`
+        : '没有待审批的调整申请。'),
+      params.get('cursor') ? h('a', { href: '#/adjustments' }, '回到第一页') : null,
+      page.next_cursor ? h('a', { href: `#/adjustments?${new URLSearchParams({ cursor: page.next_cursor })}` }, '下一页') : null),
+    page.items.map((a) => adjustmentCard(a, projects.get(a.project))),
+  );
+}
+
+function adjustmentCard(adjustment, project) {
+  const fields = requestedChanges(adjustment.changes);
+  return h('section', { class: 'card' },
+    h('h2', {}, h('a', { href: `#/projects/${project.id}` }, `${project.code} ${project.name}`), ` · ${when(adjustment.requested_at)}`),
+    table([['调整项'], ['现在的值'], ['申请调整为']], fields.map((f) => [FIELD[f], shown(project, f), asked(f, valueOf(adjustment.changes, f))])),
+    h('dl', { class: 'fields spaced' },
+      h('dt', {}, FIELD.reason), h('dd', {}, adjustment.reason),
+      h('dt', {}, '项目状态'), h('dd', {}, STATUS[project.status])),
+    adjustmentReviewForm(adjustment));
+}
+
+function adjustmentReviewForm(adjustment) {
+  const form = h('form', { onsubmit: async (event) => {
+    event.preventDefault();
+    const decision = event.submitter && event.submitter.value;
+    const note = String(new FormData(form).get('note') || '').trim();
+    try {
+      await api('POST', `/api/v1/adjustments/${adjustment.id}/review`, { decision, note: note || null });
+      await route();
+      flash(decision === 'approved' ? '已批准调整申请，项目已按申请修改。' : '已驳回调整申请。');
+    } catch (error) {
+      // A conflict (decided meanwhile, or the project changed since filing): show the
+      // queue as it is now, then why.
+      if (error.status === 409) await route();
+      showProblem(error, error.status === 409 ? null : form);
+    }
+  } },
+  h('label', {}, '审批意见（驳回时必填）', h('input', { name: 'note' })),
+  h('div', { class: 'actions' },
+    h('button', { type: 'submit', value: 'approved' }, '批准'),
+    h('button', { type: 'submit', value: 'rejected', class: 'secondary' }, '驳回')));
+  return form;
 }
 
 // ---- Administration (plan office) ------------------------------------------------------

@@ -323,6 +323,94 @@ async fn a_department_edits_moves_to_construction_and_reports(backend: Backend) 
     assert_eq!(reports[0]["investment_completed"], "300000.00");
 }
 
+/// A department plans a year's investment in the edit form and asks, from the project
+/// page, for a larger total; the plan office approves the request on its queue, and the
+/// project carries both.
+async fn a_department_plans_a_year_and_the_plan_office_approves_an_adjustment(backend: Backend) {
+    let name = format!("adjustment-journey-{}", backend_name(&backend));
+    let app = spawn_app(backend).await;
+    let (id, department, code) = department_with_project(&app).await;
+    edit(
+        &app,
+        &department,
+        &id,
+        json!({"investment": {"total": "1000000.00"}}),
+    )
+    .await;
+    let Some(browser) = browser(&app).await else {
+        return;
+    };
+    browser.sign_in("eco", PASSWORD).await;
+    browser.open(&format!("#/projects/{id}")).await;
+    browser.wait_for_text("分年度投资").await;
+    browser
+        .fill("input[name='investment_by_year.2023']", "300000.00")
+        .await;
+    browser.press("保存修改").await;
+    browser.wait_for_text("已保存").await;
+    browser.wait_for_text("各年计划投资合计 30 万元").await;
+    browser
+        .fill("input[name='changes.investment.total']", "1500000.00")
+        .await;
+    browser
+        .fill("textarea[name=reason]", "增加污水管网建设内容")
+        .await;
+    browser.press("提交调整申请").await;
+    browser.wait_for_text("调整申请已提交").await;
+    browser.wait_for_text("待审批").await;
+    browser.screenshot(&format!("{name}-project")).await;
+    assert_eq!(
+        project(&app, &id).await["investment"]["total"],
+        "1000000.00",
+        "a request changes nothing until it is approved"
+    );
+
+    browser.press("退出").await;
+    browser.wait_for("input[name=username]").await;
+    browser.sign_in("admin", ADMIN_PASSWORD).await;
+    browser.click("a[href='#/adjustments']").await;
+    browser.wait_for_text(&code).await;
+    browser.wait_for_text("增加污水管网建设内容").await;
+    browser.wait_for_text("1,500,000.00 元").await;
+    browser.screenshot(&format!("{name}-queue")).await;
+    browser.press("批准").await;
+    browser.wait_for_text("已批准调整申请").await;
+    browser.wait_for_text("没有待审批的调整申请").await;
+
+    let saved = project(&app, &id).await;
+    assert_eq!(saved["investment"]["total"], "1500000.00");
+    let years: Vec<(Value, Value)> = saved["investment_by_year"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|year| (year["year"].clone(), year["planned"].clone()))
+        .collect();
+    let null = Value::Null;
+    assert_eq!(
+        years,
+        [
+            (json!(2021), null.clone()),
+            (json!(2022), null.clone()),
+            (json!(2023), json!("300000.00")),
+            (json!(2024), null.clone()),
+            (json!(2025), null),
+        ],
+        "only the year typed is planned"
+    );
+    let (_, adjustments) = app
+        .get_json(&format!("/api/v1/projects/{id}/adjustments"))
+        .await;
+    assert_eq!(adjustments["items"].as_array().unwrap().len(), 1);
+    let request = &adjustments["items"][0];
+    assert_eq!(request["status"], "approved");
+    assert_eq!(request["reason"], "增加污水管网建设内容");
+    assert_eq!(
+        request["changes"],
+        json!({"investment": {"total": "1500000.00"}}),
+        "only the field changed is asked for"
+    );
+}
+
 /// A department registers a project (its own lead department), after a mistake that is
 /// explained in Chinese beside the field.
 async fn a_department_registers_a_project_it_leads(backend: Backend) {
@@ -598,4 +686,5 @@ on_both_backends!(
     a_stale_edit_shows_what_changed_and_keeps_both_changes,
     a_forbidden_action_is_neither_offered_nor_accepted,
     names_with_markup_are_shown_as_text,
+    a_department_plans_a_year_and_the_plan_office_approves_an_adjustment,
 );
