@@ -295,6 +295,16 @@ impl DbConnection {
         Ok(())
     }
 
+    /// Reverts the newest migration (used by the test that applies it to existing data).
+    pub fn revert_last_migration(&mut self) -> anyhow::Result<()> {
+        match self {
+            DbConnection::Postgres(pg) => pg.revert_last_migration(POSTGRES_MIGRATIONS),
+            DbConnection::Sqlite(sqlite) => sqlite.revert_last_migration(SQLITE_MIGRATIONS),
+        }
+        .map(drop)
+        .map_err(|error| anyhow::anyhow!("reverting the last migration: {error}"))
+    }
+
     /// Runs `work` while holding a lock that other instances of the service take too, so
     /// that two instances starting on one PostgreSQL do not migrate or seed at once.
     /// (SQLite serializes writers itself.)

@@ -34,8 +34,9 @@ CREATE INDEX adjustments_project ON adjustments (project_id, requested_at, id);
 CREATE INDEX adjustments_status ON adjustments (status, requested_at, id);
 
 -- Reserve expiry: a plan's validity, and when each project entered the reserve. Existing
--- projects count from their registration; the expiry date is the same day `validity` years
--- later (29 February to 28 February), as the registry computes it.
+-- projects count from their registration day in China Standard Time (UTC+8, the registry's
+-- calendar); the expiry date is the same day `validity` years later (29 February to
+-- 28 February), as the registry computes it.
 ALTER TABLE plans ADD COLUMN reserve_validity_years INTEGER NOT NULL DEFAULT 3
     CHECK (reserve_validity_years BETWEEN 1 AND 20);
 ALTER TABLE projects ADD COLUMN reserve_since DATE;
@@ -43,9 +44,10 @@ ALTER TABLE projects ADD COLUMN reserve_expires DATE;
 ALTER TABLE projects ADD COLUMN withdrawal_reason TEXT
     CHECK (withdrawal_reason IN ('expired', 'merged', 'cancelled_by_owner', 'funding_unavailable', 'other'));
 UPDATE projects SET
-    reserve_since = date(created_at),
-    reserve_expires = CASE WHEN strftime('%m-%d', created_at) = '02-29'
-        THEN date(created_at, '-1 day', '+3 years') ELSE date(created_at, '+3 years') END;
+    reserve_since = date(created_at, '+8 hours'),
+    reserve_expires = CASE WHEN strftime('%m-%d', created_at, '+8 hours') = '02-29'
+        THEN date(created_at, '+8 hours', '-1 day', '+3 years')
+        ELSE date(created_at, '+8 hours', '+3 years') END;
 UPDATE projects SET withdrawal_reason = 'other' WHERE status = 'withdrawn';
 CREATE INDEX projects_status_reserve_expires ON projects (status, reserve_expires, id);
 
