@@ -63,6 +63,7 @@ use crate::{domain, error, routes};
         routes::reports::review,
         routes::audit::project_history,
         routes::audit::trail,
+        routes::audit::verify,
         routes::opendata::oc4ids,
         routes::sheets::export,
         routes::sheets::template,
@@ -301,7 +302,8 @@ fn exclude_nul_from_requests(document: &mut serde_json::Value) {
 /// says so, and the "not blank" pattern is narrowed alike.
 fn exclude_nul(schema: &mut serde_json::Value) {
     const NO_NUL: &str = "^[^\\u0000]*$";
-    const NOT_BLANK_NO_NUL: &str = "^[^\\u0000]*\\S[^\\u0000]*$";
+    // `\S` alone would admit U+0000 (it is not white space).
+    const NOT_BLANK_NO_NUL: &str = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$";
     match schema {
         serde_json::Value::Object(members) => {
             let is_string = match members.get("type") {

@@ -17,7 +17,10 @@ use actix_web::{
     rt::time::{Sleep, sleep},
     web,
 };
-use serde::de::DeserializeOwned;
+use serde::de::{
+    self, DeserializeOwned, Deserializer, IntoDeserializer, Visitor,
+    value::{MapDeserializer, SeqDeserializer},
+};
 use serde_json::Value;
 
 use crate::domain::Error;
@@ -73,6 +76,94 @@ const READ_ONLY_FIELDS: &[&str] = &[
     "created_by",
 ];
 
+/// A request's JSON read so that a struct comes only from a JSON object. serde's derived
+/// structs also accept an array (members by position), so `{"changes": [null, null]}`
+/// would pass for an empty change; no serde attribute turns that off, hence this thin
+/// deserializer over `Value` that refuses it at every depth and forwards all else.
+struct ObjectsOnly(Value);
+
+impl<'de> IntoDeserializer<'de, serde_json::Error> for ObjectsOnly {
+    type Deserializer = Self;
+
+    fn into_deserializer(self) -> Self {
+        self
+    }
+}
+
+impl<'de> Deserializer<'de> for ObjectsOnly {
+    type Error = serde_json::Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        match self.0 {
+            Value::Array(items) => {
+                let mut items = SeqDeserializer::new(items.into_iter().map(ObjectsOnly));
+                let read = visitor.visit_seq(&mut items)?;
+                items.end()?;
+                Ok(read)
+            }
+            Value::Object(members) => {
+                let mut members = MapDeserializer::new(
+                    members
+                        .into_iter()
+                        .map(|(name, member)| (name, ObjectsOnly(member))),
+                );
+                let read = visitor.visit_map(&mut members)?;
+                members.end()?;
+                Ok(read)
+            }
+            scalar => scalar.deserialize_any(visitor),
+        }
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        match self.0 {
+            Value::Array(_) => Err(de::Error::invalid_type(
+                de::Unexpected::Seq,
+                &"a JSON object",
+            )),
+            other => ObjectsOnly(other).deserialize_any(visitor),
+        }
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        match self.0 {
+            Value::Null => visitor.visit_none(),
+            other => visitor.visit_some(ObjectsOnly(other)),
+        }
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        visitor.visit_newtype_struct(self)
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        self.0.deserialize_enum(name, variants, visitor)
+    }
+
+    fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        visitor.visit_unit()
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+        unit unit_struct seq tuple tuple_struct map identifier
+    }
+}
+
 /// Parses a JSON object body into `T` (which denies unknown fields): a wrong type, an
 /// unknown or read-only field is a 422 naming the field.
 pub fn parse<T: DeserializeOwned>(body: web::Json<Value>) -> Result<T, Error> {
@@ -83,7 +174,7 @@ pub fn parse<T: DeserializeOwned>(body: web::Json<Value>) -> Result<T, Error> {
     if let Some(field) = nul_at(&value, "") {
         return Err(Error::validation(field, NUL_MESSAGE));
     }
-    serde_path_to_error::deserialize(value).map_err(|error| {
+    serde_path_to_error::deserialize(ObjectsOnly(value)).map_err(|error| {
         let path = error.path().to_string();
         let message = error.into_inner().to_string();
         let message = message
@@ -170,6 +261,13 @@ mod tests {
         );
         assert_eq!(field_of(json!({})), ("name".into(), "is required".into()));
         assert_eq!(field_of(json!([1])).0, "body");
+        assert_eq!(
+            field_of(json!({"name": "x", "inner": [null]})),
+            (
+                "inner".into(),
+                "invalid type: sequence, expected a JSON object".into()
+            )
+        );
         assert_eq!(
             field_of(json!({"name": "a\u{0}b"})),
             ("name".into(), NUL_MESSAGE.into())
