@@ -113,8 +113,28 @@ enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// The audit trail's hash chain.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Write a consistent copy of the SQLite database to FILE while the service runs
+    /// (PostgreSQL: pg_dump, see the README).
+    Backup { file: PathBuf },
+    /// Restore a backup taken by `backup` as the database DATABASE_URL, which must not exist
+    /// yet; then verify its audit trail (PostgreSQL: pg_restore, see the README).
+    Restore { file: PathBuf },
+    /// Ask the service on BIND whether it is ready (GET /readyz); exit 0 when it answers 200.
+    /// For a container's HEALTHCHECK, where no curl is installed.
+    Healthcheck,
     /// Print the OpenAPI document (as committed in openapi/openapi.json).
     Openapi,
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Walk the chain from the first entry to the last; exit 1 at the first broken link.
+    Verify,
 }
 
 #[actix_web::main]
@@ -132,6 +152,34 @@ async fn main() -> anyhow::Result<()> {
             let application = Application::build(&settings).await?;
             tracing::info!(bind = %settings.bind, database = %settings.database_url, "serving");
             application.run_until_stopped().await?;
+        }
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
+            blocking(move || {
+                let database = Database::connect(&settings.database_url, settings.pool)?;
+                verify_audit(&mut *database.connection()?)
+            })
+            .await?;
+        }
+        Command::Backup { file } => {
+            blocking(move || {
+                let database = Database::connect(&settings.database_url, settings.pool)?;
+                db::backup::sqlite_copy(&mut *database.connection()?, &file)?;
+                println!("backed up {} to {}", settings.database_url, file.display());
+                Ok(())
+            })
+            .await?;
+        }
+        Command::Restore { file } => {
+            blocking(move || {
+                db::backup::sqlite_restore(&file, &settings.database_url)?;
+                let database = Database::connect(&settings.database_url, settings.pool)?;
+                let mut conn = database.connection()?;
+                conn.run_migrations()?;
+                verify_audit(&mut conn)
+            })
+            .await?;
         }
         Command::Migrate => {
             blocking(move || {
@@ -396,6 +444,14 @@ async fn main() -> anyhow::Result<()> {
             })
             .await?;
         }
+        Command::Healthcheck => {
+            blocking(move || {
+                let status = ready_status(&settings.bind)?;
+                anyhow::ensure!(status == 200, "/readyz answered {status}");
+                Ok(())
+            })
+            .await?;
+        }
         Command::Openapi => unreachable!("handled before configuration is read"),
     }
     Ok(())
@@ -425,4 +481,36 @@ async fn blocking(
     actix_web::web::block(work)
         .await
         .context("running the command")?
+}
+
+/// Prints what walking the audit chain found; an error when a link is broken.
+fn verify_audit(conn: &mut db::DbConnection) -> anyhow::Result<()> {
+    let verification = db::audit::verify(conn)?;
+    println!("{}", serde_json::to_string_pretty(&verification)?);
+    anyhow::ensure!(verification.ok, "the audit trail's chain is broken");
+    Ok(())
+}
+
+/// The status line's code of `GET /readyz` on the service listening at `bind` (a wildcard
+/// address is asked on loopback). A hand-written HTTP/1.0 request: one GET to this host is
+/// all the binary ever sends, which does not warrant an HTTP client among its dependencies.
+fn ready_status(bind: &str) -> anyhow::Result<u16> {
+    use std::io::{Read, Write};
+    let mut address: std::net::SocketAddr = bind.parse().context("BIND")?;
+    if address.ip().is_unspecified() {
+        address.set_ip(match address {
+            std::net::SocketAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+            std::net::SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+        });
+    }
+    let timeout = std::time::Duration::from_secs(3);
+    let mut stream = std::net::TcpStream::connect_timeout(&address, timeout)?;
+    stream.set_read_timeout(Some(timeout))?;
+    write!(stream, "GET /readyz HTTP/1.0\r\nHost: {address}\r\n\r\n")?;
+    let mut head = [0; 12];
+    stream.read_exact(&mut head)?;
+    // "HTTP/1.1 200"
+    std::str::from_utf8(&head[9..12])?
+        .parse()
+        .context("reading the status line")
 }

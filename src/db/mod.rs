@@ -6,6 +6,7 @@
 pub mod adjustments;
 pub mod api_keys;
 pub mod audit;
+pub mod backup;
 mod connection;
 pub mod console_sessions;
 mod ids;
@@ -228,15 +229,22 @@ impl Database {
 }
 
 impl DbConnection {
-    /// Runs `work` in a transaction meant to write. On SQLite it begins with `BEGIN
-    /// IMMEDIATE`, taking the write lock up front: a deferred transaction that reads and
-    /// then writes fails at once with "database is locked" when another writer got there
-    /// first, whereas an immediate one waits its turn (`busy_timeout`).
+    /// Runs `work` in a transaction meant to write; the audit entries it records join the
+    /// chain just before it commits (see [`audit::Recording`]). On SQLite it begins with
+    /// `BEGIN IMMEDIATE`, taking the write lock up front: a deferred transaction that reads
+    /// and then writes fails at once with "database is locked" when another writer got
+    /// there first, whereas an immediate one waits its turn (`busy_timeout`).
     pub fn write_transaction<T, E, F>(&mut self, work: F) -> Result<T, E>
     where
         F: FnOnce(&mut DbConnection) -> Result<T, E>,
         E: From<diesel::result::Error>,
     {
+        let recording = audit::Recording::start();
+        let work = |conn: &mut DbConnection| {
+            let value = work(conn)?;
+            recording.seal(conn)?;
+            Ok(value)
+        };
         match self {
             DbConnection::Postgres(_) => self.transaction(work),
             DbConnection::Sqlite(sqlite) => {
@@ -259,7 +267,8 @@ impl DbConnection {
         }
     }
 
-    /// Applies the pending migrations of this connection's backend.
+    /// Applies the pending migrations of this connection's backend, and chains the audit
+    /// entries made before the chain existed.
     pub fn run_migrations(&mut self) -> anyhow::Result<()> {
         let applied = match self {
             DbConnection::Postgres(pg) => pg.run_pending_migrations(POSTGRES_MIGRATIONS),
@@ -269,7 +278,8 @@ impl DbConnection {
         for version in applied {
             tracing::info!(%version, "applied migration");
         }
-        Ok(())
+        self.write_transaction(audit::seal_legacy)
+            .map_err(|error| anyhow::anyhow!("chaining the audit trail: {error}"))
     }
 
     /// Reverts every migration (used by the test that proves each `down.sql` works).
@@ -295,14 +305,20 @@ impl DbConnection {
         Ok(())
     }
 
-    /// Reverts the newest migration (used by the test that applies it to existing data).
-    pub fn revert_last_migration(&mut self) -> anyhow::Result<()> {
-        match self {
-            DbConnection::Postgres(pg) => pg.revert_last_migration(POSTGRES_MIGRATIONS),
-            DbConnection::Sqlite(sqlite) => sqlite.revert_last_migration(SQLITE_MIGRATIONS),
+    /// Reverts the migrations down to and including `version` (e.g. `2026-12-02-000008`),
+    /// newest first (used by the tests that apply a migration to existing data).
+    pub fn revert_migrations_through(&mut self, version: &str) -> anyhow::Result<()> {
+        let digits = |version: &str| version.replace('-', "");
+        loop {
+            let reverted = match self {
+                DbConnection::Postgres(pg) => pg.revert_last_migration(POSTGRES_MIGRATIONS),
+                DbConnection::Sqlite(sqlite) => sqlite.revert_last_migration(SQLITE_MIGRATIONS),
+            }
+            .map_err(|error| anyhow::anyhow!("reverting migrations: {error}"))?;
+            if digits(&reverted.to_string()) <= digits(version) {
+                return Ok(());
+            }
         }
-        .map(drop)
-        .map_err(|error| anyhow::anyhow!("reverting the last migration: {error}"))
     }
 
     /// Runs `work` while holding a lock that other instances of the service take too, so

@@ -189,6 +189,18 @@ diesel::table! {
         request_id -> Nullable<Text>,
         created_at -> Timestamp,
         cause -> Nullable<Text>,
+        seq -> Nullable<BigInt>,
+        prev_hash -> Nullable<Text>,
+        hash -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    audit_chain_head (id) {
+        id -> Integer,
+        seq -> BigInt,
+        hash -> Text,
+        legacy_until -> Nullable<Timestamp>,
     }
 }
 
@@ -252,6 +264,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     login_failures,
     login_known_clients,
     console_sessions,
+    audit_chain_head,
     audit_entries,
     progress_reports,
     imports,

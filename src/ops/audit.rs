@@ -4,7 +4,7 @@ use crate::{
     auth::{Caller, policy},
     db::{
         DbConnection,
-        audit::{self, AuditEntry, AuditFilter},
+        audit::{self, AuditEntry, AuditFilter, Verification},
     },
     domain::{Error, ProjectId},
 };
@@ -40,4 +40,10 @@ pub fn project_history(
         ..AuditFilter::default()
     };
     Ok(audit::list(conn, &filter, after, limit)?)
+}
+
+/// Walks the whole chain and reports the first broken link (the plan office).
+pub fn verify(conn: &mut DbConnection, caller: &Caller) -> Result<Verification, Error> {
+    policy::plan_office(caller)?;
+    Ok(audit::verify(conn)?)
 }

@@ -8,7 +8,7 @@ use crate::{
     auth::{Caller, policy},
     db::{
         Database,
-        audit::{AuditEntry, AuditFilter},
+        audit::{AuditEntry, AuditFilter, Verification},
     },
     domain::{
         Error,
@@ -173,4 +173,20 @@ pub async fn project_history(
     })
     .await?;
     Ok(HttpResponse::Ok().json(page))
+}
+
+/// Checks the audit trail's hash chain from its first entry to its last (plan office): an
+/// entry edited, removed or moved by hand, or one added outside the registry, is reported
+/// where the chain first breaks. A broken chain is still a 200 (`ok: false`).
+#[utoipa::path(get, path = "/api/v1/audit/verify", operation_id = "audit_verify", tag = "audit", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "what the walk found", body = Verification),
+        (status = 403, description = "not the plan office", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn verify(db: web::Data<Database>, caller: Caller) -> Result<HttpResponse, AppError> {
+    policy::plan_office(&caller)?;
+    let verification = db
+        .run(move |conn| ops::audit::verify(conn, &caller))
+        .await?;
+    Ok(HttpResponse::Ok().json(verification))
 }

@@ -138,6 +138,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         endpoint(M::PATCH, "/api/v1/reports/{id}", reports::correct),
         endpoint(M::POST, "/api/v1/reports/{id}/review", reports::review),
         endpoint(M::GET, "/api/v1/audit", audit::trail),
+        endpoint(M::GET, "/api/v1/audit/verify", audit::verify),
     ]
 }
 

@@ -20,6 +20,30 @@ async fn readiness_answers_when_the_database_does(backend: Backend) {
     assert_eq!(body["status"], "ready");
 }
 
+/// The `healthcheck` command a container's HEALTHCHECK runs: exit 0 while the service on
+/// BIND is ready, non-zero when nothing answers there.
+async fn the_healthcheck_command_succeeds_only_while_the_service_is_ready(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let healthcheck = |bind: String| {
+        tokio::task::spawn_blocking(move || {
+            std::process::Command::new(env!("CARGO_BIN_EXE_portfolio-registry"))
+                .arg("healthcheck")
+                .env("BIND", bind)
+                .env("DATABASE_URL", "/nonexistent/unused.db")
+                .output()
+                .unwrap()
+        })
+    };
+    let serving = app.address.trim_start_matches("http://").to_owned();
+    let ready = healthcheck(serving).await.unwrap();
+    assert!(ready.status.success(), "{ready:?}");
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let nobody = closed.local_addr().unwrap().to_string();
+    drop(closed);
+    let down = healthcheck(nobody).await.unwrap();
+    assert!(!down.status.success(), "{down:?}");
+}
+
 async fn readiness_is_503_when_no_connection_can_be_had(backend: Backend) {
     let app = spawn_app_with(backend, |settings| {
         settings.pool.max_size = 1;
@@ -165,5 +189,6 @@ async fn while_the_database_is_unreachable_requests_answer_503_at_once_and_then_
 on_both_backends!(
     liveness_answers_ok,
     readiness_answers_when_the_database_does,
+    the_healthcheck_command_succeeds_only_while_the_service_is_ready,
     readiness_is_503_when_no_connection_can_be_had,
 );

@@ -38,7 +38,9 @@ async fn migrations_apply_revert_and_apply_again(backend: Backend) {
 /// The plan procedures' migration fills what it adds from the data already there: the
 /// completed investment of each year from accepted reports, and reserve dates from the
 /// registration day.
-async fn the_newest_migration_fills_years_and_reserve_dates_from_existing_data(backend: Backend) {
+async fn the_plan_procedures_migration_fills_years_and_reserve_dates_from_existing_data(
+    backend: Backend,
+) {
     let app = spawn_app(backend).await;
     let team = app.team().await;
     let body = ProjectBuilder::led_by(&team.department)
@@ -55,7 +57,7 @@ async fn the_newest_migration_fills_years_and_reserve_dates_from_existing_data(b
 
     app.db
         .run(|conn| {
-            conn.revert_last_migration().unwrap();
+            conn.revert_migrations_through("2026-12-02-000008").unwrap();
             conn.run_migrations().unwrap();
             Ok::<_, portfolio_registry::db::StorageError>(())
         })
@@ -70,5 +72,5 @@ async fn the_newest_migration_fills_years_and_reserve_dates_from_existing_data(b
 
 on_both_backends!(
     migrations_apply_revert_and_apply_again,
-    the_newest_migration_fills_years_and_reserve_dates_from_existing_data,
+    the_plan_procedures_migration_fills_years_and_reserve_dates_from_existing_data,
 );
