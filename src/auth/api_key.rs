@@ -1,7 +1,7 @@
 //! API keys for external tools: `prk_` and 43 characters of URL-safe base64 (256 random
 //! bits). Only a SHA-256 of the key is stored; the key is shown once.
 
-use sha2::{Digest, Sha256};
+use crate::domain::fingerprint::sha256_hex;
 
 pub const PREFIX: &str = "prk_";
 
@@ -14,7 +14,7 @@ pub fn generate() -> (String, String) {
 
 /// SHA-256 as hex: enough for 256-bit random secrets, and fast enough for every request.
 pub fn hash(key: &str) -> String {
-    format!("{:x}", Sha256::digest(key.as_bytes()))
+    sha256_hex(key.as_bytes())
 }
 
 #[cfg(test)]

@@ -3,8 +3,10 @@
 //! speaks HTTP or SQL: the routes extract a caller, the operations consult the policy.
 
 pub mod api_key;
+mod hs256;
 pub mod password;
 pub mod policy;
+pub mod scrape;
 pub mod token;
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};

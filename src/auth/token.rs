@@ -57,6 +57,7 @@ impl TokenKeys {
             "JWT_SECRET must hold at least {MIN_SECRET_BYTES} non-blank bytes with at least \
              {MIN_DISTINCT_SECRET_BYTES} different ones (a random string, e.g. openssl rand -base64 48)"
         );
+        super::hs256::install();
         // Pinned: exactly HS256, and every registered claim the registry sets is required.
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_issuer(&[ISSUER]);

@@ -7,13 +7,12 @@ use std::cell::RefCell;
 
 use diesel::prelude::*;
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
 use super::{
     DbConnection, now,
     schema::{audit_chain_head, audit_entries},
 };
-use crate::domain::actor::Actor;
+use crate::domain::{actor::Actor, fingerprint::sha256_hex};
 
 /// One change to record: `action` such as `project.create`, the entity, and its state
 /// before and after (JSON).
@@ -211,7 +210,7 @@ impl Content {
             self.created_at.format("%Y-%m-%dT%H:%M:%S%.6f").to_string(),
             self.cause,
         ]);
-        format!("{:x}", Sha256::digest(written.to_string().as_bytes()))
+        sha256_hex(written.to_string().as_bytes())
     }
 }
 

@@ -5,6 +5,7 @@ pub mod actor;
 pub mod adjustment;
 pub mod concurrency;
 pub mod error;
+pub mod fingerprint;
 pub mod funding;
 pub mod ids;
 pub mod import;

@@ -10,8 +10,6 @@
 
 use std::collections::HashMap;
 
-use sha2::{Digest, Sha256};
-
 use super::{
     projects::{self as project_ops},
     reports::{self as report_ops, Submission},
@@ -22,6 +20,7 @@ use crate::{
     domain::{
         Error, FieldError, Money, OrganizationId, PlanId, ProjectStatus,
         concurrency::IfMatch,
+        fingerprint::sha256_hex,
         funding::{BySource, FundingSource, InvestmentPatch},
         import::{Action, CellError, Counts, FieldChange, ImportReport, RowReport},
         input::{Integer, Patch},
@@ -57,7 +56,7 @@ pub struct Parsed {
 
 /// Reads an upload into its ledger and dispatch rows; refuses what cannot be read.
 pub fn parse(upload: Upload, limits: &Limits) -> Result<Parsed, Error> {
-    let sha256 = format!("{:x}", Sha256::digest(&upload.bytes));
+    let sha256 = sha256_hex(&upload.bytes);
     let sheets =
         read::sheets(&upload.bytes, upload.format, limits).map_err(|error| match error {
             Unreadable::NotASpreadsheet(why) => Error::UnsupportedFormat(why),

@@ -22,6 +22,17 @@ fn sign(claims: &Value, algorithm: Algorithm, secret: &[u8]) -> String {
     .unwrap()
 }
 
+/// Signed with HS512, which the service's own signer refuses to make: by hand.
+fn signed_hs512(claims: &Value, secret: &[u8]) -> String {
+    use hmac::{Hmac, KeyInit, Mac};
+    let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS512","typ":"JWT"}"#);
+    let payload = URL_SAFE_NO_PAD.encode(claims.to_string());
+    let mut mac = Hmac::<sha2::Sha512>::new_from_slice(secret).unwrap();
+    mac.update(format!("{header}.{payload}").as_bytes());
+    let signature = URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes());
+    format!("{header}.{payload}.{signature}")
+}
+
 fn unsigned(claims: &Value) -> String {
     let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
     let payload = URL_SAFE_NO_PAD.encode(claims.to_string());
@@ -42,10 +53,7 @@ async fn forged_expired_or_misdirected_tokens_are_401(backend: Backend) {
     let secret = JWT_SECRET.as_bytes();
     let cases = [
         ("alg none", unsigned(&valid)),
-        (
-            "algorithm swap to HS512",
-            sign(&valid, Algorithm::HS512, secret),
-        ),
+        ("algorithm swap to HS512", signed_hs512(&valid, secret)),
         (
             "bad signature",
             sign(
