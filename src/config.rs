@@ -6,7 +6,7 @@ use anyhow::{Context, bail};
 use ipnet::IpNet;
 
 use crate::{
-    auth::token::MIN_SECRET_BYTES,
+    auth::{scrape::ScrapeToken, token::MIN_SECRET_BYTES},
     db::{DatabaseUrl, PoolSettings},
     opendata::oc4ids::Publication,
 };
@@ -53,6 +53,9 @@ pub struct Settings {
     /// long without a request, and this long after sign-in at most.
     pub session_idle: Duration,
     pub session_max: Duration,
+    /// `METRICS_TOKEN`: the bearer token a Prometheus scrape of `/metrics` presents (at
+    /// least 32 bytes). Unset, `/metrics` is off (404).
+    pub metrics_token: Option<ScrapeToken>,
 }
 
 /// The reverse proxies whose word on the client's address is taken: the address used for
@@ -190,6 +193,10 @@ impl Settings {
             body_timeout: Duration::from_secs(number("BODY_TIMEOUT_SECONDS", 60, 1..=3600)?),
             session_idle: Duration::from_secs(60 * number("SESSION_IDLE_MINUTES", 30, 1..=1440)?),
             session_max: Duration::from_secs(3600 * number("SESSION_MAX_HOURS", 12, 1..=168)?),
+            metrics_token: value("METRICS_TOKEN")
+                .map(|token| ScrapeToken::parse(&token))
+                .transpose()
+                .map_err(anyhow::Error::msg)?,
         })
     }
 }

@@ -9,6 +9,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod logged;
+pub mod metrics;
 pub mod openapi;
 pub mod opendata;
 pub mod ops;

@@ -6,13 +6,13 @@ use actix_web::{
     App, HttpResponse, HttpServer,
     dev::{Server, ServiceResponse},
     http::header,
-    middleware::{ErrorHandlerResponse, ErrorHandlers, from_fn},
+    middleware::{Compress, ErrorHandlerResponse, ErrorHandlers, from_fn},
     web,
 };
 use anyhow::Context;
 
 use crate::{
-    auth::{self, password, token::TokenKeys},
+    auth::{self, password, scrape::ScrapeToken, token::TokenKeys},
     config::{Settings, TrustedProxies},
     db::{Database, DatabaseUrl},
     domain::{Error, user::NewPassword},
@@ -41,6 +41,8 @@ pub struct AppState {
     pub body_timeout: BodyTimeout,
     pub session_limits: SessionLimits,
     pub secure_cookie: SecureCookie,
+    /// Who may read `/metrics` (`None`: nobody, it is off).
+    pub metrics_token: Option<ScrapeToken>,
 }
 
 /// Opens the pool, migrates, loads the plan's seeds and creates the first `admin` (each
@@ -71,6 +73,7 @@ pub async fn prepare(settings: &Settings) -> anyhow::Result<AppState> {
                 idle: chrono::Duration::from_std(settings.session_idle)?,
                 absolute: chrono::Duration::from_std(settings.session_max)?,
             },
+            metrics_token: settings.metrics_token.clone(),
             secure_cookie: SecureCookie(
                 settings
                     .publication
@@ -141,6 +144,7 @@ impl Application {
         let body_timeout = web::Data::new(state.body_timeout);
         let session_limits = web::Data::new(state.session_limits);
         let secure_cookie = web::Data::new(state.secure_cookie);
+        let metrics_token = web::Data::new(state.metrics_token);
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(database.clone())
@@ -151,6 +155,7 @@ impl Application {
                 .app_data(body_timeout.clone())
                 .app_data(session_limits.clone())
                 .app_data(secure_cookie.clone())
+                .app_data(metrics_token.clone())
                 .app_data(
                     web::JsonConfig::default()
                         .limit(BODY_LIMIT_BYTES)
@@ -161,9 +166,12 @@ impl Application {
                 .wrap(ErrorHandlers::new().default_handler(problem_for_bare_errors))
                 .wrap(from_fn(routes::language::localize_problems))
                 .wrap(from_fn(telemetry::request_context))
+                .wrap(Compress::default())
+                .wrap(from_fn(routes::compression::policy))
                 .wrap(from_fn(routes::headers::security_headers))
                 .configure(routes::configure)
                 .service(web::resource("/api/openapi.json").get(openapi::serve))
+                .service(web::resource("/metrics").get(routes::health::metrics))
                 .service(web::resource("/docs").get(openapi::docs_redirect))
                 .service(openapi::docs())
                 .default_service(web::to(|| async {

@@ -12,7 +12,11 @@ use actix_web::{
 use tracing::Instrument;
 use tracing_subscriber::EnvFilter;
 
-use crate::{config::LogFormat, logged::Logged};
+use crate::{
+    config::LogFormat,
+    logged::Logged,
+    metrics::{self, METRICS},
+};
 
 /// Installs the global subscriber; `RUST_LOG` filters (default `info`).
 pub fn init(format: LogFormat) {
@@ -83,8 +87,21 @@ pub async fn request_context(
     );
     request.extensions_mut().insert(id);
     let started = Instant::now();
-    let mut response = next.call(request).instrument(span.clone()).await?;
+    let (response, statements) =
+        metrics::counting_statements(next.call(request).instrument(span.clone())).await;
+    let mut response = response?;
     let status = response.status().as_u16();
+    METRICS.answered(
+        response
+            .request()
+            .match_pattern()
+            .as_deref()
+            .unwrap_or("unmatched"),
+        response.request().method().as_str(),
+        status,
+        started.elapsed(),
+        statements,
+    );
     span.in_scope(|| {
         tracing::info!(
             status,

@@ -55,6 +55,11 @@ static HASHERS: LazyLock<Mutex<mpsc::Sender<Job>>> = LazyLock::new(|| {
 
 /// Jobs queued or running on the hashing threads.
 static PENDING: AtomicUsize = AtomicUsize::new(0);
+/// Jobs queued or running on the hashing threads now (for the metrics).
+pub fn queue_depth() -> usize {
+    PENDING.load(Ordering::Relaxed)
+}
+
 /// The most jobs a request may find queued: about two seconds of hashing per thread. A
 /// storm of password guesses beyond it is answered 503 at once instead of making every
 /// login wait behind it.

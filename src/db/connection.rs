@@ -116,6 +116,17 @@ PRAGMA foreign_keys = ON;";
 /// database's work on a list page (BENCHMARKS.md).
 const POSTGRES_SETTINGS: &str = "SET plan_cache_mode = force_generic_plan";
 
+thread_local! {
+    /// Statements run on this thread, by any connection: a unit of database work runs on
+    /// one thread, so the difference across it is what that work ran.
+    static STATEMENTS_ON_THIS_THREAD: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// Statements run so far on this thread (see [`STATEMENTS_ON_THIS_THREAD`]).
+pub fn statements_on_this_thread() -> u64 {
+    STATEMENTS_ON_THIS_THREAD.get()
+}
+
 /// An r2d2 manager that keeps the real connection error (diesel's derived `establish`
 /// tries each backend in turn and reports only the last failure).
 ///
@@ -240,6 +251,7 @@ impl r2d2::ManageConnection for ConnectionManager {
         connection.set_instrumentation(move |event: InstrumentationEvent<'_>| {
             if let InstrumentationEvent::StartQuery { query, .. } = event {
                 statements.fetch_add(1, Ordering::Relaxed);
+                STATEMENTS_ON_THIS_THREAD.set(STATEMENTS_ON_THIS_THREAD.get() + 1);
                 tracing::trace!(target: "portfolio_registry::sql", "{query}");
             }
         });

@@ -37,7 +37,7 @@ use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 pub use connection::{ConnectionManager, DatabaseUrl, DatabaseUrlError};
 
-use crate::domain::Error;
+use crate::{domain::Error, metrics::METRICS};
 
 pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
@@ -170,13 +170,19 @@ impl Database {
     {
         let database = self.clone();
         let span = tracing::Span::current();
-        actix_web::web::block(move || {
+        let (outcome, statements) = actix_web::web::block(move || {
             let _entered = span.enter();
-            let mut connection = database.checkout()?;
-            work(&mut connection)
+            let before = connection::statements_on_this_thread();
+            let outcome = database
+                .checkout()
+                .map_err(E::from)
+                .and_then(|mut connection| work(&mut connection));
+            (outcome, connection::statements_on_this_thread() - before)
         })
         .await
-        .map_err(|error| StorageError::Task(error.to_string()))?
+        .map_err(|error| StorageError::Task(error.to_string()))?;
+        METRICS.add_request_statements(statements);
+        outcome
     }
 
     /// Runs `work` in one write transaction (see [`DbConnection::write_transaction`]).
@@ -195,14 +201,19 @@ impl Database {
     /// The wait is taken in slices of that length, so that a request already waiting when
     /// the pool finds the database unreachable gives up as soon as a new one would.
     fn checkout(&self) -> Result<r2d2::PooledConnection<ConnectionManager>, StorageError> {
-        let deadline = Instant::now() + self.pool.connection_timeout();
+        let asked = Instant::now();
+        let deadline = asked + self.pool.connection_timeout();
         loop {
             let wait = UNREACHABLE_WAIT.min(deadline.saturating_duration_since(Instant::now()));
             match self.pool.get_timeout(wait) {
-                Ok(connection) => return Ok(connection),
+                Ok(connection) => {
+                    METRICS.checked_out(asked.elapsed());
+                    return Ok(connection);
+                }
                 Err(error)
                     if self.unreachable.load(Ordering::Relaxed) || Instant::now() >= deadline =>
                 {
+                    METRICS.pool_checkout_timeouts.inc();
                     return Err(StorageError::Unavailable(error.to_string()));
                 }
                 Err(_) => {}
@@ -213,6 +224,16 @@ impl Database {
     /// The most connections the pool holds.
     pub fn max_connections(&self) -> usize {
         self.pool.max_size() as usize
+    }
+
+    /// Puts the pool's state in the metrics (when they are read).
+    pub fn report_pool(&self) {
+        let state = self.pool.state();
+        METRICS
+            .pool_in_use
+            .set(i64::from(state.connections - state.idle_connections));
+        METRICS.pool_idle.set(i64::from(state.idle_connections));
+        METRICS.pool_max.set(i64::from(self.pool.max_size()));
     }
 
     /// Statements run so far through this pool (see [`ConnectionManager`]).

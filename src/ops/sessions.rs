@@ -19,6 +19,7 @@ use crate::{
         user::{NewPassword, User, Username},
     },
     logged::Logged,
+    metrics::METRICS,
 };
 
 /// The longest password a login hashes: the policy sets none longer than 256 characters
@@ -89,9 +90,7 @@ async fn sign_in(database: &Database, credentials: Credentials) -> Result<Accoun
         })
         .await?;
     if let Some(retry_after_seconds) = blocked {
-        return Err(Error::Throttled {
-            retry_after_seconds,
-        });
+        return Err(throttled(retry_after_seconds));
     }
 
     // A name no account can have, or a password longer than any the policy lets one set,
@@ -130,6 +129,14 @@ async fn sign_in(database: &Database, credentials: Credentials) -> Result<Accoun
     Ok(account)
 }
 
+/// The answer to a login (or a password change) from a subject that failed too often.
+fn throttled(retry_after_seconds: u64) -> Error {
+    METRICS.logins_throttled.inc();
+    Error::Throttled {
+        retry_after_seconds,
+    }
+}
+
 /// Changes the caller's password if `current` is right; every token issued before stops
 /// working.
 /// A wrong current password counts as a failed login, for the user and for the client
@@ -152,9 +159,7 @@ pub async fn change_password(
         })
         .await?;
     if let Some(retry_after_seconds) = blocked {
-        return Err(Error::Throttled {
-            retry_after_seconds,
-        });
+        return Err(throttled(retry_after_seconds));
     }
     let account = account.ok_or(Error::Unauthorized)?;
     let matches = current.len() <= MAX_LOGIN_PASSWORD_BYTES
@@ -318,6 +323,7 @@ impl Subjects {
     }
 
     async fn record_failure(&self, database: &Database) -> Result<(), Error> {
+        METRICS.logins_failed.inc();
         let subjects = self.clone();
         database
             .write(move |conn| {

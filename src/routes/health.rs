@@ -1,9 +1,15 @@
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, http::header, web};
 use diesel::connection::SimpleConnection;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::{db::Database, domain::Error, error::AppError};
+use crate::{
+    auth::{password, scrape::ScrapeToken},
+    db::Database,
+    domain::Error,
+    error::AppError,
+    metrics::{self, METRICS},
+};
 
 #[derive(Serialize, ToSchema)]
 pub struct Health {
@@ -33,4 +39,32 @@ pub async fn readyz(db: web::Data<Database>) -> Result<HttpResponse, AppError> {
             other => other,
         })?;
     Ok(HttpResponse::Ok().json(Health { status: "ready" }))
+}
+
+/// Prometheus metrics, for a scrape presenting `Authorization: Bearer <METRICS_TOKEN>`
+/// (401 otherwise); 404 when no token is configured. Outside the API's contract: an
+/// operator's endpoint, not a client's.
+pub async fn metrics(
+    request: HttpRequest,
+    database: web::Data<Database>,
+    token: web::Data<Option<ScrapeToken>>,
+) -> Result<HttpResponse, AppError> {
+    let Some(token) = token.as_ref() else {
+        return Err(AppError::not_found("no such resource"));
+    };
+    let presented = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "));
+    if !presented.is_some_and(|presented| token.admits(presented)) {
+        return Err(Error::Unauthorized.into());
+    }
+    database.report_pool();
+    METRICS
+        .password_hashing_queue
+        .set(i64::try_from(password::queue_depth()).unwrap_or(i64::MAX));
+    Ok(HttpResponse::Ok()
+        .content_type(metrics::CONTENT_TYPE)
+        .body(METRICS.encode()))
 }

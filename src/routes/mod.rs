@@ -10,6 +10,7 @@ pub mod api_keys;
 pub mod audit;
 pub mod auth;
 pub mod body;
+pub mod compression;
 pub mod console;
 pub mod extract;
 pub mod headers;

@@ -11,7 +11,7 @@ use utoipa::{
     openapi::{ObjectBuilder, RefOr, Schema, schema::SchemaType, schema::Type},
 };
 
-use super::{extract::request_id, projects::parse_list_query, query};
+use super::{compression, extract::request_id, projects::parse_list_query, query};
 use crate::{
     auth::Caller,
     db::{Database, imports::ImportRecord},
@@ -150,6 +150,7 @@ pub async fn export(
                 .len();
             Ok(response
                 .content_type(XLSX)
+                .insert_header(compression::ALREADY_COMPRESSED)
                 .no_chunking(length)
                 .streaming(file_chunks(file)))
         }
@@ -238,6 +239,7 @@ pub async fn template(
     Ok(HttpResponse::Ok()
         .insert_header(attachment(&name))
         .content_type(XLSX)
+        .insert_header(compression::ALREADY_COMPRESSED)
         .body(bytes))
 }
 

@@ -168,6 +168,7 @@ pub fn test_settings(url: DatabaseUrl) -> Settings {
         body_timeout: Duration::from_secs(60),
         session_idle: Duration::from_secs(30 * 60),
         session_max: Duration::from_secs(12 * 3600),
+        metrics_token: None,
     }
 }
 

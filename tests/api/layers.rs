@@ -11,18 +11,19 @@ use std::{
 /// assemble everything, are not listed.
 const ALLOWED: &[(&str, &[&str])] = &[
     ("domain", &[]),
+    ("metrics", &[]),
     ("seed", &["domain"]),
     ("sheets", &["domain"]),
     ("opendata", &["domain"]),
     ("auth", &["domain"]),
     ("logged", &["domain"]),
-    ("db", &["domain", "logged", "seed"]),
+    ("db", &["domain", "logged", "metrics", "seed"]),
     ("config", &["auth", "db", "opendata"]),
-    ("telemetry", &["config", "logged"]),
+    ("telemetry", &["config", "logged", "metrics"]),
     (
         "ops",
         &[
-            "auth", "db", "domain", "logged", "opendata", "seed", "sheets",
+            "auth", "db", "domain", "logged", "metrics", "opendata", "seed", "sheets",
         ],
     ),
     ("error", &["db", "domain", "logged"]),
@@ -34,6 +35,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "config",
             "domain",
             "error",
+            "metrics",
             "opendata",
             "ops",
             "sheets",
