@@ -139,7 +139,7 @@ impl Drop for Recording {
 const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 /// What an entry's hash covers: every column but the chain's own.
-#[derive(Queryable, Insertable)]
+#[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = audit_entries)]
 struct Content {
     id: String,
@@ -156,38 +156,6 @@ struct Content {
     created_at: chrono::NaiveDateTime,
     cause: Option<String>,
 }
-
-type ContentColumns = (
-    audit_entries::id,
-    audit_entries::actor_id,
-    audit_entries::actor_kind,
-    audit_entries::actor_role,
-    audit_entries::organization_id,
-    audit_entries::action,
-    audit_entries::entity_type,
-    audit_entries::entity_id,
-    audit_entries::before_state,
-    audit_entries::after_state,
-    audit_entries::request_id,
-    audit_entries::created_at,
-    audit_entries::cause,
-);
-
-const CONTENT: ContentColumns = (
-    audit_entries::id,
-    audit_entries::actor_id,
-    audit_entries::actor_kind,
-    audit_entries::actor_role,
-    audit_entries::organization_id,
-    audit_entries::action,
-    audit_entries::entity_type,
-    audit_entries::entity_id,
-    audit_entries::before_state,
-    audit_entries::after_state,
-    audit_entries::request_id,
-    audit_entries::created_at,
-    audit_entries::cause,
-);
 
 impl Content {
     /// SHA-256 (hex) of the entry's place, the previous hash and its content, written as
@@ -267,7 +235,7 @@ pub fn seal_legacy(conn: &mut DbConnection) -> QueryResult<()> {
         .filter(audit_entries::hash.is_null())
         .filter(audit_entries::created_at.le(legacy_until))
         .order((audit_entries::created_at.asc(), audit_entries::id.asc()))
-        .select(CONTENT)
+        .select(Content::as_select())
         .load(conn)?;
     append(conn, legacy)
 }
@@ -327,7 +295,7 @@ pub fn verify(conn: &mut DbConnection) -> QueryResult<Verification> {
             .order(audit_entries::seq.asc())
             .limit(PAGE)
             .select((
-                CONTENT,
+                Content::as_select(),
                 audit_entries::seq,
                 audit_entries::prev_hash,
                 audit_entries::hash,
