@@ -3,6 +3,8 @@
 # endpoint at 16 and 64 connections (wrk), the database's own rate for the same
 # statements (pgbench, PostgreSQL), the server's peak memory. Results: bench/results/.
 # Usage: bench/run.sh [postgres|sqlite|both] (default both). Needs wrk and pgbench; installs wrk.
+# BENCH_PIN=1 pins the service to core 0 and the load generators to core 1 (taskset), so
+# that two runs compare: neither competes with the other for a core.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 backends=${1:-both}
@@ -24,6 +26,10 @@ work=$(mktemp -d)
 mkdir -p "$out"
 export BENCH_LUA=$PWD/bench/lua BENCH_THREADS=2 BENCH_USER=admin BENCH_PASSWORD="bench admin passphrase"
 export JWT_SECRET=bench-secret-of-at-least-thirty-two-bytes ADMIN_PASSWORD=$BENCH_PASSWORD RUST_LOG=warn
+service_core="" load_core=""
+if [ "${BENCH_PIN:-}" = 1 ]; then
+  service_core="taskset -c 0" load_core="taskset -c 1"
+fi
 server=""
 trap '[ -n "$server" ] && kill $server 2>/dev/null; rm -rf "$work"' EXIT
 
@@ -38,7 +44,7 @@ for backend in $backends; do
   "$binary" synth --projects "$projects"
   export BIND=127.0.0.1:18300
   started=$(date +%s.%N)
-  "$binary" serve > "$work/server.log" 2>&1 &
+  $service_core "$binary" serve > "$work/server.log" 2>&1 &
   server=$!
   until curl -fs http://$BIND/readyz > /dev/null; do sleep 0.05; done
   ready=$(python3 -c "print(round($(date +%s.%N) - $started, 2))")
@@ -49,7 +55,7 @@ for backend in $backends; do
   list="/api/v1/projects?plan=synthetic-bench&category=pollution&status=construction&limit=50"
   run() { # name connections script [path]
     local line
-    line=$(BENCH_PATH=${4:-} wrk -t2 -c"$2" -d"${duration}s" -s "bench/lua/$3.lua" "http://$BIND" | tail -n 1)
+    line=$(BENCH_PATH=${4:-} $load_core wrk -t2 -c"$2" -d"${duration}s" -s "bench/lua/$3.lua" "http://$BIND" | tail -n 1)
     echo "{\"backend\": \"$backend\", \"scenario\": \"$1\", \"connections\": $2, \"result\": $line}" | tee -a "$results"
   }
   for c in 16 64; do
@@ -67,7 +73,7 @@ for backend in $backends; do
   # since one p99 of a 10-second run swings with whatever else the machine does.
   for pair in 1 2 3; do
     run get_alone 16 get
-    wrk -t1 -c16 -d"$((duration + 1))s" -s bench/lua/login.lua "http://$BIND" > /dev/null &
+    $load_core wrk -t1 -c16 -d"$((duration + 1))s" -s bench/lua/login.lua "http://$BIND" > /dev/null &
     storm=$!
     run get_during_logins 16 get
     wait $storm

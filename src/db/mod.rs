@@ -19,6 +19,7 @@ pub mod reports;
 pub mod schema;
 pub mod summary;
 pub mod users;
+mod write_queue;
 
 use std::{
     sync::{
@@ -133,6 +134,8 @@ const UNREACHABLE_WAIT: Duration = Duration::from_secs(1);
 #[derive(Clone)]
 pub struct Database {
     pool: Pool,
+    /// SQLite's writers of this process, in order (see [`write_queue`]); none on PostgreSQL.
+    write_queue: Option<Arc<write_queue::WriteQueue>>,
     statements: Arc<AtomicU64>,
     /// Set while the database cannot be reached (see [`ConnectionManager`]).
     unreachable: Arc<AtomicBool>,
@@ -154,8 +157,10 @@ impl Database {
             .connection_timeout(settings.checkout_timeout)
             .build(manager)
             .map_err(|error| anyhow::anyhow!("connecting to {url}: {error}"))?;
+        let write_queue = matches!(url, DatabaseUrl::Sqlite(_)).then(Arc::default);
         Ok(Self {
             pool,
+            write_queue,
             statements,
             unreachable,
         })
@@ -168,10 +173,33 @@ impl Database {
         T: Send + 'static,
         E: From<StorageError> + Send + 'static,
     {
+        self.run_on_pool(false, work).await
+    }
+
+    /// Runs `work`, which writes, as [`Database::run`] does; on SQLite once this process's
+    /// earlier writers are done (see [`write_queue`]).
+    pub async fn run_writing<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<StorageError> + Send + 'static,
+    {
+        self.run_on_pool(true, work).await
+    }
+
+    async fn run_on_pool<T, E, F>(&self, writes: bool, work: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<StorageError> + Send + 'static,
+    {
         let database = self.clone();
         let span = tracing::Span::current();
         let (outcome, statements) = actix_web::web::block(move || {
             let _entered = span.enter();
+            // The turn is taken before the connection: a writer waiting holds none.
+            let queue = database.write_queue.as_deref().filter(|_| writes);
+            let _turn = queue.map(write_queue::WriteQueue::wait_turn);
             let before = connection::statements_on_this_thread();
             let outcome = database
                 .checkout()
@@ -185,14 +213,15 @@ impl Database {
         outcome
     }
 
-    /// Runs `work` in one write transaction (see [`DbConnection::write_transaction`]).
+    /// Runs `work` in one write transaction (see [`DbConnection::write_transaction`]), on
+    /// SQLite in its turn among the writers (see [`Database::run_writing`]).
     pub async fn write<T, E, F>(&self, work: F) -> Result<T, E>
     where
         F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
         E: From<StorageError> + From<diesel::result::Error> + Send + 'static,
     {
-        self.run(|connection| connection.write_transaction(work))
+        self.run_writing(|connection| connection.write_transaction(work))
             .await
     }
 

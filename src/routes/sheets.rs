@@ -383,7 +383,7 @@ pub async fn import(
     };
     let plan = code.into_inner();
     let report = db
-        .run(move |conn| imports::run(conn, &caller, &plan, parsed, dry_run, &|| {}))
+        .run_writing(move |conn| imports::run(conn, &caller, &plan, parsed, dry_run, &|| {}))
         .await?;
     let mut response = if dry_run {
         HttpResponse::Ok()
