@@ -1,4 +1,4 @@
-//! The plan summary's sums, read from `plan_totals`: per-group sums that triggers keep
+//! The plan summary's sums, read from `plan_totals` and `plan_year_totals`: sums that triggers keep
 //! current in the transaction of every write to projects (see its migration).
 
 use std::collections::BTreeMap;
@@ -88,20 +88,14 @@ struct YearRow {
 }
 
 /// Each year of the period with the planned and completed investment of the plan's
-/// projects that are not withdrawn. Summed in SQL as `hi × 10^9 + lo`, so that no sum
-/// leaves 64 bits whatever the number of projects.
+/// projects that are not withdrawn, from the sums triggers keep (`plan_year_totals`).
 fn by_year(
     conn: &mut DbConnection,
     plan_id: PlanId,
     period: std::ops::RangeInclusive<i32>,
 ) -> QueryResult<Vec<YearAmounts>> {
-    let query = "SELECT y.year AS year, \
-         CAST(COALESCE(SUM(y.planned_fen / 1000000000), 0) AS BIGINT) AS planned_hi, \
-         CAST(COALESCE(SUM(y.planned_fen % 1000000000), 0) AS BIGINT) AS planned_lo, \
-         CAST(COALESCE(SUM(y.completed_fen / 1000000000), 0) AS BIGINT) AS completed_hi, \
-         CAST(COALESCE(SUM(y.completed_fen % 1000000000), 0) AS BIGINT) AS completed_lo \
-         FROM project_years y JOIN projects p ON p.id = y.project_id \
-         WHERE p.plan_id = $1 AND p.status <> 'withdrawn' GROUP BY y.year";
+    let query = "SELECT year, planned_hi, planned_lo, completed_hi, completed_lo \
+         FROM plan_year_totals WHERE plan_id = $1";
     let rows: Vec<YearRow> = diesel::sql_query(query)
         .bind::<Text, _>(plan_id)
         .load(conn)?;

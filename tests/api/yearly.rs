@@ -194,10 +194,109 @@ async fn the_summary_adds_planned_and_completed_by_year_exactly_without_withdraw
     );
 }
 
+/// The summary's years as the projects themselves state them: every project's years added
+/// up, withdrawn ones left out.
+async fn years_summed_from_the_projects(app: &TestApp) -> Value {
+    use rust_decimal::Decimal;
+    let mut sums = std::collections::BTreeMap::<i64, (Decimal, Decimal)>::new();
+    for project in app.all_pages(&format!("plan={PLAN}&limit=200")).await {
+        if project["status"] == "withdrawn" {
+            continue;
+        }
+        for (year, planned, completed) in years(&project) {
+            let amount = |value: &Value| {
+                value
+                    .as_str()
+                    .map_or(Decimal::ZERO, |text| text.parse().unwrap())
+            };
+            let sum = sums.entry(year).or_default();
+            sum.0 += amount(&planned);
+            sum.1 += amount(&completed);
+        }
+    }
+    sums.into_iter()
+        .map(|(year, (planned, completed))| {
+            json!({"year": year, "planned": format!("{planned:.2}"), "completed": format!("{completed:.2}")})
+        })
+        .collect()
+}
+
+async fn the_summarys_years_follow_edits_reports_withdrawal_and_re_entry(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let team = app.team().await;
+    let summary_years = || async {
+        app.get_json(&format!("/api/v1/plans/{PLAN}/summary"))
+            .await
+            .1["by_year"]
+            .clone()
+    };
+    let mut ids = Vec::new();
+    for planned in ["1.10", "2.20"] {
+        let body = ProjectBuilder::led_by(&team.department)
+            .set("name", json!(format!("年度{planned}")))
+            .set("investment", json!({"total": "100.00"}))
+            .set(
+                "investment_by_year",
+                json!([{"year": 2023, "planned": planned}]),
+            )
+            .build();
+        let project = app.register(&team.department_token, body).await;
+        ids.push(project["id"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(
+        summary_years().await,
+        years_summed_from_the_projects(&app).await
+    );
+
+    let edited = app
+        .edit(
+            &team.department_token,
+            &ids[0],
+            json!({"investment_by_year": [{"year": 2023, "planned": null}, {"year": 2024, "planned": "3.33"}]}),
+        )
+        .await;
+    assert_eq!(edited.status(), StatusCode::OK);
+    assert_eq!(
+        summary_years().await,
+        years_summed_from_the_projects(&app).await
+    );
+
+    let moved = app
+        .transition(&team.department_token, &ids[1], "preparation", None)
+        .await;
+    assert_eq!(moved.status(), StatusCode::OK);
+    app.accepted_report(&team, &ids[1], "2025-03", "4.44", 10)
+        .await;
+    assert_eq!(
+        summary_years().await,
+        years_summed_from_the_projects(&app).await
+    );
+
+    let withdrawn = app
+        .transition(&team.department_token, &ids[1], "withdrawn", Some("合并"))
+        .await;
+    assert_eq!(withdrawn.status(), StatusCode::OK);
+    let without = summary_years().await;
+    assert_eq!(without, years_summed_from_the_projects(&app).await);
+    assert_eq!(
+        without[4]["completed"], "0.00",
+        "a withdrawn project's years leave"
+    );
+
+    let back = app
+        .transition(&app.admin_token, &ids[1], "reserve", Some("恢复储备"))
+        .await;
+    assert_eq!(back.status(), StatusCode::OK);
+    let with = summary_years().await;
+    assert_eq!(with, years_summed_from_the_projects(&app).await);
+    assert_eq!(with[4]["completed"], "4.44", "and come back with it");
+}
+
 on_both_backends!(
     a_project_reads_every_year_of_its_plans_period_with_its_plan,
     a_patch_changes_only_the_years_it_lists_and_null_clears_one,
     years_outside_the_period_or_above_the_total_are_refused_and_change_nothing,
     completed_by_year_sums_the_accepted_reports_of_that_year,
     the_summary_adds_planned_and_completed_by_year_exactly_without_withdrawn,
+    the_summarys_years_follow_edits_reports_withdrawal_and_re_entry,
 );
