@@ -1,8 +1,9 @@
 //! Which answers are compressed (gzip, when the client asks): reads of the API, the JSON
-//! and the CSV exports; not a workbook (.xlsx is a zip already), and never an answer to a
-//! write or a console page, which carry secrets (a new token or API key, the CSRF token)
-//! beside what the client sent, the setting of a BREACH-style attack. actix-web's
-//! `Compress` does the encoding; this decides whether it may.
+//! and the CSV exports, and the console's and the docs' static files (ECharts is a
+//! megabyte); not a workbook (.xlsx is a zip already), and never an answer to a write or
+//! the console's page, which carry secrets (a new token or API key, the CSRF token) beside
+//! what the client sent, the setting of a BREACH-style attack. actix-web's `Compress` does
+//! the encoding; this decides whether it may.
 //!
 //! No brotli: its encoder would add more to the build than its few percent over gzip on
 //! JSON are worth here.
@@ -31,9 +32,12 @@ pub async fn policy(
     mut request: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
-    let read_of_the_api = matches!(*request.method(), Method::GET | Method::HEAD)
-        && (request.path().starts_with("/api/"));
-    if !read_of_the_api {
+    let path = request.path();
+    let compressible = matches!(*request.method(), Method::GET | Method::HEAD)
+        && ["/api/", "/console/assets/", "/docs/"]
+            .iter()
+            .any(|prefix| path.starts_with(prefix));
+    if !compressible {
         request.headers_mut().remove(header::ACCEPT_ENCODING);
     }
     let mut response = next.call(request).await?;

@@ -1,5 +1,5 @@
-//! gzip when the client asks: reads of the API and its exports, never a workbook (a zip
-//! already), never an answer to a write or a console page.
+//! gzip when the client asks: reads of the API and its exports and static files, never a
+//! workbook (a zip already), never an answer to a write, the console's page or session.
 
 use std::io::Read;
 
@@ -77,6 +77,21 @@ async fn answers_to_writes_are_never_compressed(backend: Backend) {
     assert!(body["access_token"].is_string());
 }
 
+/// ECharts is a megabyte: the console's static files travel gzipped; its page and its
+/// session (which carries the CSRF token) never do.
+async fn console_files_are_gzipped_but_not_its_page_or_session(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (status, encoding, body) =
+        get_asking_for_gzip(&app, "/console/assets/echarts.min.js").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(encoding.as_deref(), Some("gzip"));
+    assert!(body.len() * 2 < gunzip(&body).len());
+    for path in ["/", "/console/session"] {
+        let (_, encoding, _) = get_asking_for_gzip(&app, path).await;
+        assert_eq!(encoding, None, "{path}");
+    }
+}
+
 async fn nothing_is_compressed_unless_asked(backend: Backend) {
     let app = spawn_app(backend).await;
     let response = app
@@ -95,5 +110,6 @@ on_both_backends!(
     a_list_is_gzipped_when_asked_and_reads_the_same,
     a_csv_export_is_gzipped_but_a_workbook_is_not,
     answers_to_writes_are_never_compressed,
+    console_files_are_gzipped_but_not_its_page_or_session,
     nothing_is_compressed_unless_asked,
 );
