@@ -73,7 +73,7 @@ pub fn request_id(request: &HttpRequest) -> Option<String> {
         .map(RequestId::recorded)
 }
 
-fn bearer(request: &HttpRequest) -> Option<String> {
+pub fn bearer(request: &HttpRequest) -> Option<String> {
     let value = request
         .headers()
         .get(header::AUTHORIZATION)?

@@ -1,8 +1,9 @@
-use actix_web::{HttpRequest, HttpResponse, http::header, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use diesel::connection::SimpleConnection;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::extract;
 use crate::{
     auth::{password, scrape::ScrapeToken},
     db::Database,
@@ -52,12 +53,7 @@ pub async fn metrics(
     let Some(token) = token.as_ref() else {
         return Err(AppError::not_found("no such resource"));
     };
-    let presented = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("Bearer "));
-    if !presented.is_some_and(|presented| token.admits(presented)) {
+    if !extract::bearer(&request).is_some_and(|presented| token.admits(&presented)) {
         return Err(Error::Unauthorized.into());
     }
     database.report_pool();
