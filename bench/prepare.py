@@ -1,5 +1,6 @@
 """Logs in and collects what the load scripts need: a token, the synthetic projects' ids
-(all, and those in reserve), and a cursor deep in the benchmarked list."""
+(all, and those in reserve), a department that leads some of them, and a cursor deep in the
+benchmarked list."""
 import json
 import sys
 import time
@@ -34,7 +35,7 @@ else:
     open(f"{work}/token", "w").write(token)
     open(f"{work}/user", "w").write(login["user"]["id"])
 
-ids, reserve, cursor = [], [], None
+ids, reserve, cursor, department = [], [], None, None
 while True:
     page = call("/api/v1/projects?plan=synthetic-bench&limit=200" + (f"&cursor={cursor}" if cursor else ""), token)
     for project in page["items"]:
@@ -42,11 +43,13 @@ while True:
         ids.append(line)
         if project["status"] == "reserve":
             reserve.append(line)
+        department = department or project["lead_department"]
     cursor = page["next_cursor"]
     if not cursor:
         break
 open(f"{work}/ids", "w").write("\n".join(ids) + "\n")
 open(f"{work}/reserve", "w").write("\n".join(reserve) + "\n")
+open(f"{work}/department", "w").write(department)
 if only_versions:
     sys.exit(0)
 

@@ -19,6 +19,9 @@ for r in rows:
 for r in rows:
     if r["scenario"] == "server":
         print(f"\n{r['backend']}: ready {r['ready_seconds']} s after start, peak RSS {r['peak_rss_kib'] / 1024:.1f} MiB")
+    if r["scenario"] == "month_end":
+        print(f"\n{r['backend']}: month's end at {r['connections']} connections, peak RSS under it "
+              f"{r['peak_rss_kib'] / 1024:.1f} MiB")
 for backend in dict.fromkeys(r["backend"] for r in rows):
     p99 = {scenario: [r["result"]["p99_ms"] for r in rows if r["backend"] == backend and r["scenario"] == scenario]
            for scenario in ("get_alone", "get_during_logins")}

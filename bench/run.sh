@@ -50,6 +50,7 @@ for backend in $backends; do
   ready=$(python3 -c "print(round($(date +%s.%N) - $started, 2))")
   python3 bench/prepare.py "http://$BIND" "$work"   # token, ids, deep cursor
   export BENCH_TOKEN=$(cat "$work/token") BENCH_IDS="$work/ids" BENCH_RESERVE="$work/reserve"
+  export BENCH_DEPARTMENT=$(cat "$work/department")
   results="$out/$backend.jsonl"
   : > "$results"
   list="/api/v1/projects?plan=synthetic-bench&category=pollution&status=construction&limit=50"
@@ -78,7 +79,17 @@ for backend in $backends; do
     run get_during_logins 16 get
     wait $storm
   done
+  # Month's end: every request a write (register, move to preparation, report), three
+  # times as long as the others; the server's peak memory under this load alone (writing 5
+  # to clear_refs resets VmHWM to the current resident size) beside its peak over the run.
   rss=$(awk '/VmHWM/ {print $2}' /proc/$server/status)
+  for c in 16 64; do
+    echo 5 > /proc/$server/clear_refs
+    line=$($load_core wrk -t2 -c"$c" -d"$((duration * 3))s" -s bench/lua/month_end.lua "http://$BIND" | tail -n 1)
+    peak=$(awk '/VmHWM/ {print $2}' /proc/$server/status)
+    rss=$((peak > rss ? peak : rss))
+    echo "{\"backend\": \"$backend\", \"scenario\": \"month_end\", \"connections\": $c, \"peak_rss_kib\": $peak, \"result\": $line}" | tee -a "$results"
+  done
   echo "{\"backend\": \"$backend\", \"scenario\": \"server\", \"ready_seconds\": $ready, \"peak_rss_kib\": $rss}" | tee -a "$results"
   kill $server; wait $server 2>/dev/null || true; server=""
   if [ "$backend" = postgres ]; then

@@ -11,7 +11,7 @@ use portfolio_registry::{
         money::Unit,
         user::{Role, Username},
     },
-    openapi,
+    host, openapi,
     ops::{
         self, exports,
         imports::{self, Upload},
@@ -139,6 +139,7 @@ enum AuditCommand {
 
 #[actix_web::main]
 async fn main() -> anyhow::Result<()> {
+    host::cap_malloc_arenas();
     dotenvy::dotenv().ok();
     let cli = Cli::parse();
     if let Some(Command::Openapi) = cli.command {

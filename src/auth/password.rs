@@ -20,10 +20,10 @@ use tokio::sync::oneshot;
 
 use crate::domain::user::NewPassword;
 
-/// Argon2 runs on its own few threads, half the cores (at least one): each hash takes
-/// 19 MiB and a core for tens of milliseconds, so a storm of logins queues here instead of
-/// taking every core from the requests beside it, and Argon2's memory stays one buffer
-/// per thread (see `MEMORY`) instead of growing with the number of logins in flight.
+/// Argon2 runs on its own few threads, half the cores (at least one), at the lowest
+/// priority: each hash takes 19 MiB and a core for tens of milliseconds, so a storm of
+/// logins queues here and yields the cores to the requests beside it, and Argon2's memory
+/// stays one buffer per thread (see `MEMORY`) instead of growing with the logins in flight.
 type Job = Box<dyn FnOnce() + Send>;
 
 static HASHERS: LazyLock<Mutex<mpsc::Sender<Job>>> = LazyLock::new(|| {
@@ -37,6 +37,7 @@ static HASHERS: LazyLock<Mutex<mpsc::Sender<Job>>> = LazyLock::new(|| {
         std::thread::Builder::new()
             .name(format!("argon2-{n}"))
             .spawn(move || {
+                crate::host::lower_this_threads_priority();
                 loop {
                     let job = receiver
                         .lock()
@@ -212,6 +213,26 @@ mod tests {
         verify(password.to_owned(), Some(stored.to_owned()))
             .await
             .unwrap()
+    }
+
+    /// The scheduler's view of the hashing thread: the niceness is field 19 of its stat
+    /// line, counted after the command name's closing parenthesis.
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn hashing_threads_run_at_the_lowest_priority() {
+        let niceness = submit(|| {
+            let stat = std::fs::read_to_string("/proc/thread-self/stat").unwrap();
+            let after_name = &stat[stat.rfind(')').unwrap() + 2..];
+            after_name
+                .split(' ')
+                .nth(16)
+                .unwrap()
+                .parse::<i32>()
+                .unwrap()
+        })
+        .await
+        .unwrap();
+        assert_eq!(niceness, 19);
     }
 
     #[tokio::test]

@@ -12,10 +12,11 @@ use std::{
 const ALLOWED: &[(&str, &[&str])] = &[
     ("domain", &[]),
     ("metrics", &[]),
+    ("host", &[]),
     ("seed", &["domain"]),
     ("sheets", &["domain"]),
     ("opendata", &["domain"]),
-    ("auth", &["domain"]),
+    ("auth", &["domain", "host"]),
     ("logged", &["domain"]),
     ("db", &["domain", "logged", "metrics", "seed"]),
     ("config", &["auth", "db", "opendata"]),
