@@ -5,6 +5,7 @@ WORKDIR /src
 # The dependency tree in a layer of its own, built from the manifests alone with stub
 # sources, so that a change to the sources rebuilds only this crate.
 COPY Cargo.toml Cargo.lock ./
+COPY .cargo .cargo
 RUN mkdir src \
  && echo 'fn main() {}' > src/main.rs \
  && touch src/lib.rs \

@@ -301,6 +301,28 @@ mod tests {
         }
     }
 
+    /// SQLite is built with its query planner stability guarantee (`.cargo/config.toml`):
+    /// without it every cached statement with a `LIMIT ?` is prepared again on each run.
+    #[test]
+    fn sqlite_plans_a_statement_once_whatever_is_bound_to_it() {
+        use diesel::RunQueryDsl;
+        #[derive(diesel::QueryableByName)]
+        struct Used {
+            #[diesel(sql_type = diesel::sql_types::Integer)]
+            used: i32,
+        }
+        let root = tempfile::tempdir().unwrap();
+        let manager = ConnectionManager::new(DatabaseUrl::Sqlite(root.path().join("r.db")));
+        let DbConnection::Sqlite(mut connection) = manager.open().unwrap() else {
+            unreachable!("a SQLite URL opens SQLite")
+        };
+        let Used { used } =
+            diesel::sql_query("SELECT sqlite_compileoption_used('ENABLE_QPSG') AS used")
+                .get_result(&mut connection)
+                .unwrap();
+        assert_eq!(used, 1);
+    }
+
     #[test]
     fn the_scheme_selects_the_backend() {
         assert_eq!(
