@@ -19,10 +19,14 @@ PROJECT_COLUMNS = ", ".join(f'"projects"."{c}"' for c in (
     "id code name description location scale lead_department_id implementing_org_id status start_year "
     "end_year total_fen central_fen municipal_fen county_fen special_bonds_fen social_capital_fen "
     "financial_fen other_fen completed_investment_fen progress_pct national_code source_ref version "
-    "created_at updated_at").split())
-PROJECT = (f'SELECT {PROJECT_COLUMNS}, "plans"."code", "categories"."code" FROM "projects" '
+    "created_at updated_at reserve_since reserve_expires withdrawal_reason").split())
+PROJECT = (f'SELECT {PROJECT_COLUMNS}, "plans"."code", "categories"."code", "plans"."start_year", '
+           '"plans"."end_year" FROM "projects" '
            'INNER JOIN "plans" ON "projects"."plan_id" = "plans"."id" '
            'INNER JOIN "categories" ON "categories"."id" = "projects"."category_id"')
+# The investment by year of the projects just read (the service binds their ids).
+YEARS = ('SELECT "project_years"."project_id", "project_years"."year", "project_years"."planned_fen", '
+         '"project_years"."completed_fen" FROM "project_years" WHERE "project_years"."project_id" IN ({ids});\n')
 CALLER = ('SELECT "users"."id", "users"."username", "users"."display_name", "users"."password_hash", '
           '"users"."role", "users"."organization_id", "users"."active", "users"."token_version", '
           '"users"."created_at", "users"."updated_at" FROM "users" WHERE "users"."id" = :user LIMIT 1;\n')
@@ -32,33 +36,41 @@ LIST = (CALLER + 'SELECT "plans"."id" FROM "plans" WHERE "plans"."code" = \'synt
         'SELECT "categories"."id" FROM "categories" WHERE "categories"."code" = \'pollution\' '
         'AND "categories"."plan_id" = (SELECT id FROM plans WHERE code = \'synthetic-bench\');\n'
         f'{PROJECT} WHERE "projects"."category_id" = :category '
-        'AND "projects"."status" = \'construction\' {after} ORDER BY "projects"."code" ASC LIMIT 51;\n')
+        'AND "projects"."status" = \'construction\' {after} ORDER BY "projects"."code" ASC LIMIT 51;\n'
+        + YEARS.format(ids='SELECT id FROM projects WHERE category_id = :category AND status = \'construction\' '
+                       '{after} ORDER BY code LIMIT 51'))
 PLAN = "(SELECT id FROM plans WHERE code = 'synthetic-bench')"
 SUMMARY = (CALLER + 'SELECT id, planned_project_count, planned_investment_fen FROM plans WHERE code = \'synthetic-bench\' LIMIT 1;\n'
            "SELECT c.code AS category_code, NULLIF(t.lead_key, '') AS lead_department_id, t.* FROM plan_totals t "
            f"JOIN categories c ON c.id = t.category_id WHERE t.plan_id = {PLAN} AND t.projects <> 0;\n"
            f"SELECT code, name_zh, planned_count FROM categories WHERE plan_id = {PLAN} ORDER BY position;\n"
            "SELECT id, name FROM organizations WHERE kind = 'department' AND name LIKE '合成-%';\n")
-PATCH = (BY_CODE + CALLER + "BEGIN;\n" + f"{PROJECT} WHERE \"projects\".\"code\" = {CODE} LIMIT 1;\n"
-         "SELECT id, name, kind, active, created_at FROM organizations WHERE name = '合成-部门-00' LIMIT 1;\n"
-         f"UPDATE projects SET scale = :n::text || '公里', updated_at = now(), version = version + 1 WHERE code = {CODE};\n"
-         f"{PROJECT} WHERE \"projects\".\"code\" = {CODE} LIMIT 1;\n"
-         "INSERT INTO audit_entries (id, actor_kind, action, entity_type, entity_id, before_state, after_state, created_at) "
-         "VALUES (gen_random_uuid()::text, 'user', 'project.update', 'project', :n::text, repeat('x', 1500), repeat('x', 1500), now());\n"
-         "END;\n")
+ONE_BY_CODE = YEARS.format(ids=f"SELECT id FROM projects WHERE code = {CODE}")
+# An audit entry and its place in the chain, as the service seals it at commit: take the
+# chain's end (locked), link the entry, move the end.
+AUDIT = ("INSERT INTO audit_entries (id, actor_kind, action, entity_type, entity_id, before_state, after_state, created_at) "
+         "VALUES (gen_random_uuid()::text, 'user', '{action}', 'project', :n::text, repeat('x', 1500), repeat('x', 1500), now()) "
+         "RETURNING id AS entry \\gset\n"
+         "UPDATE audit_chain_head SET seq = seq RETURNING seq AS head_seq, hash AS head_hash \\gset\n"
+         "UPDATE audit_entries SET seq = :head_seq + 1, prev_hash = :head_hash, hash = md5(:entry) || md5(:head_hash) "
+         "WHERE id = :entry;\n"
+         "UPDATE audit_chain_head SET seq = :head_seq + 1, hash = md5(:entry) || md5(:head_hash);\n")
+PATCH = (BY_CODE + CALLER + "BEGIN;\n" + f"{PROJECT} WHERE \"projects\".\"code\" = {CODE} LIMIT 1;\n" + ONE_BY_CODE
+         + f"UPDATE projects SET scale = :n::text || '公里', updated_at = now(), version = version + 1 WHERE code = {CODE};\n"
+         f"{PROJECT} WHERE \"projects\".\"code\" = {CODE} LIMIT 1;\n" + ONE_BY_CODE
+         + AUDIT.format(action="project.update") + "END;\n")
 # A transition of a project that the API run moved (reserve <-> preparation), by its number.
 MOVABLE = "(SELECT id FROM pgbench_movable WHERE n = :r)"
 TRANSITION = ("\\set r random(1, :movable)\n" + CALLER + "BEGIN;\n" + f"{PROJECT} WHERE \"projects\".\"id\" = {MOVABLE} LIMIT 1;\n"
-              "UPDATE projects SET status = CASE status WHEN 'reserve' THEN 'preparation' ELSE 'reserve' END, "
+              + YEARS.format(ids=MOVABLE)
+              + "UPDATE projects SET status = CASE status WHEN 'reserve' THEN 'preparation' ELSE 'reserve' END, "
               f"version = version + 1, updated_at = now() WHERE id = {MOVABLE};\n"
               "INSERT INTO project_transitions (id, project_id, from_status, to_status, note, actor_id, created_at) "
               f"VALUES (gen_random_uuid()::text, {MOVABLE}, 'reserve', 'preparation', NULL, :user, now());\n"
-              f"{PROJECT} WHERE \"projects\".\"id\" = {MOVABLE} LIMIT 1;\n"
-              "INSERT INTO audit_entries (id, actor_kind, action, entity_type, entity_id, before_state, after_state, created_at) "
-              "VALUES (gen_random_uuid()::text, 'user', 'project.transition', 'project', :r::text, repeat('x', 1500), repeat('x', 1500), now());\n"
-              "END;\n")
+              f"{PROJECT} WHERE \"projects\".\"id\" = {MOVABLE} LIMIT 1;\n" + YEARS.format(ids=MOVABLE)
+              + AUDIT.format(action="project.transition").replace(":n::text", ":r::text") + "END;\n")
 SCRIPTS = {
-    "get": BY_CODE + CALLER + f"{PROJECT} WHERE \"projects\".\"code\" = {CODE} LIMIT 1;\n",
+    "get": BY_CODE + CALLER + f"{PROJECT} WHERE \"projects\".\"code\" = {CODE} LIMIT 1;\n" + ONE_BY_CODE,
     "list_first": LIST.format(after=""),
     "list_deep": LIST.format(after=f"AND \"projects\".\"code\" > '{after}'"),
     "summary": SUMMARY,

@@ -3,8 +3,9 @@
 # endpoint at 16 and 64 connections (wrk), the database's own rate for the same
 # statements (pgbench, PostgreSQL), the server's peak memory. Results: bench/results/.
 # Usage: bench/run.sh [postgres|sqlite|both] (default both). Needs wrk and pgbench; installs wrk.
-# BENCH_PIN=1 pins the service to core 0 and the load generators to core 1 (taskset), so
-# that two runs compare: neither competes with the other for a core.
+# BENCH_PIN=1 pins the service to core 0 and the load generators (wrk, pgbench) to core 1
+# (taskset), so that two runs compare: neither competes with the other for a core. The
+# database is not pinned, in either case.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 backends=${1:-both}
@@ -93,7 +94,7 @@ for backend in $backends; do
   echo "{\"backend\": \"$backend\", \"scenario\": \"server\", \"ready_seconds\": $ready, \"peak_rss_kib\": $rss}" | tee -a "$results"
   kill $server; wait $server 2>/dev/null || true; server=""
   if [ "$backend" = postgres ]; then
-    python3 bench/pgbench.py "$pgbench" "$DATABASE_URL" "$work" "$duration" | tee -a "$results"
+    $load_core python3 bench/pgbench.py "$pgbench" "$DATABASE_URL" "$work" "$duration" | tee -a "$results"
   fi
 done
 python3 bench/report.py "$out"/*.jsonl | tee "$out/table.md"
