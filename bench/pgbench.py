@@ -49,7 +49,7 @@ ONE_BY_CODE = YEARS.format(ids=f"SELECT id FROM projects WHERE code = {CODE}")
 # An audit entry and its place in the chain, as the service seals it at commit: take the
 # chain's end (locked), link the entry, move the end.
 AUDIT = ("INSERT INTO audit_entries (id, actor_kind, action, entity_type, entity_id, before_state, after_state, created_at) "
-         "VALUES (gen_random_uuid()::text, 'user', '{action}', 'project', :n::text, repeat('x', 1500), repeat('x', 1500), now()) "
+         "VALUES (gen_random_uuid()::text, 'user', '{action}', 'project', {entity}::text, repeat('x', 1500), repeat('x', 1500), now()) "
          "RETURNING id AS entry \\gset\n"
          "UPDATE audit_chain_head SET seq = seq RETURNING seq AS head_seq, hash AS head_hash \\gset\n"
          "UPDATE audit_entries SET seq = :head_seq + 1, prev_hash = :head_hash, hash = md5(:entry) || md5(:head_hash) "
@@ -58,7 +58,7 @@ AUDIT = ("INSERT INTO audit_entries (id, actor_kind, action, entity_type, entity
 PATCH = (BY_CODE + CALLER + "BEGIN;\n" + f"{PROJECT} WHERE \"projects\".\"code\" = {CODE} LIMIT 1;\n" + ONE_BY_CODE
          + f"UPDATE projects SET scale = :n::text || '公里', updated_at = now(), version = version + 1 WHERE code = {CODE};\n"
          f"{PROJECT} WHERE \"projects\".\"code\" = {CODE} LIMIT 1;\n" + ONE_BY_CODE
-         + AUDIT.format(action="project.update") + "END;\n")
+         + AUDIT.format(action="project.update", entity=":n") + "END;\n")
 # A transition of a project that the API run moved (reserve <-> preparation), by its number.
 MOVABLE = "(SELECT id FROM pgbench_movable WHERE n = :r)"
 TRANSITION = ("\\set r random(1, :movable)\n" + CALLER + "BEGIN;\n" + f"{PROJECT} WHERE \"projects\".\"id\" = {MOVABLE} LIMIT 1;\n"
@@ -68,7 +68,7 @@ TRANSITION = ("\\set r random(1, :movable)\n" + CALLER + "BEGIN;\n" + f"{PROJECT
               "INSERT INTO project_transitions (id, project_id, from_status, to_status, note, actor_id, created_at) "
               f"VALUES (gen_random_uuid()::text, {MOVABLE}, 'reserve', 'preparation', NULL, :user, now());\n"
               f"{PROJECT} WHERE \"projects\".\"id\" = {MOVABLE} LIMIT 1;\n" + YEARS.format(ids=MOVABLE)
-              + AUDIT.format(action="project.transition").replace(":n::text", ":r::text") + "END;\n")
+              + AUDIT.format(action="project.transition", entity=":r") + "END;\n")
 SCRIPTS = {
     "get": BY_CODE + CALLER + f"{PROJECT} WHERE \"projects\".\"code\" = {CODE} LIMIT 1;\n" + ONE_BY_CODE,
     "list_first": LIST.format(after=""),

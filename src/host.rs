@@ -7,7 +7,7 @@
 ///
 /// glibc gives threads up to eight arenas per core and keeps what each arena once held:
 /// with the workers, their blocking threads and the hashing threads, a burst of requests
-/// leaves a high-water mark in each arena (about 10 MiB more resident memory at
+/// leaves a high-water mark in each arena (about 7 MiB more resident memory at
 /// 100,000 projects, BENCHMARKS.md) for no measurable speed. Call before other threads start.
 pub fn cap_malloc_arenas() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
